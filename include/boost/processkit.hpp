@@ -1,0 +1,15 @@
+// Copyright (c) 2026 The processkit authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
+
+#ifndef BOOST_PROCESSKIT_HPP
+#define BOOST_PROCESSKIT_HPP
+
+// Everything but <boost/processkit/launcher.hpp>, which pulls in Boost.Process v2.
+#include <boost/processkit/config.hpp>
+#include <boost/processkit/error.hpp>
+#include <boost/processkit/mechanism.hpp>
+#include <boost/processkit/process_group.hpp>
+#include <boost/processkit/signal.hpp>
+
+#endif // BOOST_PROCESSKIT_HPP

@@ -1,0 +1,74 @@
+// Copyright (c) 2026 The processkit authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
+
+#ifndef BOOST_PROCESSKIT_DETAIL_SPAWN_HPP
+#define BOOST_PROCESSKIT_DETAIL_SPAWN_HPP
+
+#include <boost/processkit/config.hpp>
+#include <boost/processkit/error.hpp>
+
+#include <cstddef>
+#include <memory>
+
+namespace boost {
+namespace processkit {
+namespace detail {
+
+struct group_state;
+struct child_record;
+
+/// Everything the child needs to join a group, prepared in the parent so that
+/// the child only makes async-signal-safe system calls.
+struct join_plan
+{
+    std::shared_ptr<group_state> group;
+    int procs_fd = -1;          ///< cgroup.procs of the group's cgroup (cgroup_v2)
+    int pgid = -1;              ///< process group to join; 0 = become a new leader
+    volatile int became_leader = 0; ///< written by the child (shared memory)
+};
+
+/// Parent, before spawning: fails with group_closed once the group is torn down.
+BOOST_PROCESSKIT_DECL error prepare_join(const std::shared_ptr<group_state>& g, join_plan& plan);
+/// Child, between clone and exec: async-signal-safe; returns 0 or an errno value.
+BOOST_PROCESSKIT_DECL int join_in_child(join_plan& plan) noexcept;
+/// Parent, after a successful exec: the group now tracks the child. Takes
+/// ownership of `pidfd`. `owned`: processkit reaps the child (else another
+/// handle, e.g. a Process v2 `basic_process`, does).
+BOOST_PROCESSKIT_DECL std::shared_ptr<child_record> commit_join(join_plan& plan, int pid, int pidfd, bool owned);
+/// Parent, after a failed spawn.
+BOOST_PROCESSKIT_DECL void abort_join(join_plan& plan) noexcept;
+
+/// A spawn fully prepared in the parent. The child runs `child_hook` (which
+/// must be async-signal-safe), closes every fd >= 3 not in `keep_fds`,
+/// clears its signal mask and handlers, then execs.
+struct spawn_request
+{
+    const char* path = nullptr;
+    const char* const* argv = nullptr;
+    const char* const* envp = nullptr;
+    const int* keep_fds = nullptr;   ///< sorted ascending, all >= 3
+    std::size_t keep_count = 0;
+    int (*child_hook)(void* ctx) noexcept = nullptr; ///< returns 0 or an errno value
+    void* hook_ctx = nullptr;
+    const char* volatile* child_step = nullptr; ///< the hook names the failing step here
+};
+
+struct spawn_outcome
+{
+    int pid = -1;
+    int pidfd = -1;
+    error_code ec;              ///< set on failure; no child is left behind then
+    const char* step = nullptr; ///< the step that failed ("clone", "execve", ...)
+};
+
+/// Start a child with a vfork-style clone (CLONE_VM | CLONE_VFORK | CLONE_PIDFD):
+/// no copy of the parent's memory, no notify_fork, failures reported through
+/// shared memory, failed children reaped before returning.
+BOOST_PROCESSKIT_DECL spawn_outcome spawn(const spawn_request& req) noexcept;
+
+} // namespace detail
+} // namespace processkit
+} // namespace boost
+
+#endif // BOOST_PROCESSKIT_DETAIL_SPAWN_HPP

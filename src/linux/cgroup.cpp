@@ -1,0 +1,319 @@
+// Copyright (c) 2026 The processkit authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
+
+#include "cgroup.hpp"
+#include "procfs.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace boost {
+namespace processkit {
+namespace detail {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+error sys_error(int e, const char* step, std::string detail = {})
+{
+    diagnostics d;
+    d.step = step;
+    d.detail = std::move(detail);
+    return error(error_code(e, boost::system::system_category()), std::move(d));
+}
+
+// Finds the cgroup2 mount and this process's place in it.
+cgroup_host probe()
+{
+    cgroup_host h;
+    auto mountinfo = read_file("/proc/self/mountinfo");
+    std::string mount_root;
+    if (mountinfo)
+    {
+        std::istringstream in(*mountinfo);
+        std::string line;
+        while (std::getline(in, line))
+        {
+            auto dash = line.find(" - ");
+            if (dash == std::string::npos || line.compare(dash + 3, 8, "cgroup2 ") != 0)
+                continue;
+            std::istringstream f(line.substr(0, dash));
+            std::string id, parent, devno, root, point;
+            f >> id >> parent >> devno >> root >> point;
+            // Prefer the conventional places: pure v2, then the hybrid layout.
+            bool better = !h.mounted || point == "/sys/fs/cgroup" ||
+                          (point == "/sys/fs/cgroup/unified" && h.mount != "/sys/fs/cgroup");
+            if (better)
+            {
+                h.mounted = true;
+                h.mount = point;
+                mount_root = root;
+            }
+        }
+    }
+    if (!h.mounted)
+    {
+        h.reason = "no cgroup2 filesystem is mounted";
+        return h;
+    }
+    auto self = read_file("/proc/self/cgroup");
+    if (self)
+    {
+        std::istringstream in(*self);
+        std::string line;
+        while (std::getline(in, line))
+            if (line.rfind("0::", 0) == 0)
+                h.own = line.substr(3);
+    }
+    if (h.own.empty())
+    {
+        h.reason = "/proc/self/cgroup has no cgroup v2 (0::) entry";
+        return h;
+    }
+    std::string rel = h.own;
+    if (mount_root != "/" && rel.rfind(mount_root, 0) == 0)
+        rel = rel.substr(mount_root.size());
+    h.base = h.mount + (rel == "/" ? std::string() : rel);
+    h.kill = ::access((h.base + "/cgroup.kill").c_str(), F_OK) == 0 ||
+             ::access((h.mount + "/cgroup.kill").c_str(), F_OK) == 0;
+    h.writable = ::access(h.base.c_str(), W_OK) == 0 &&
+                 ::access((h.base + "/cgroup.procs").c_str(), W_OK) == 0;
+    if (!h.writable)
+        h.reason = "own cgroup " + h.base + " is not writable (no delegation)";
+    else if (!h.kill)
+    {
+        // cgroup.kill only shows in non-root cgroups; probe one to be sure.
+        std::string probe_dir = h.base + "/processkit-probe-" + std::to_string(::getpid());
+        if (::mkdir(probe_dir.c_str(), 0755) == 0)
+        {
+            h.kill = ::access((probe_dir + "/cgroup.kill").c_str(), F_OK) == 0;
+            ::rmdir(probe_dir.c_str());
+        }
+        else
+            h.writable = false;
+        if (!h.writable)
+            h.reason = "cannot create a sub-cgroup below " + h.base;
+        else if (!h.kill)
+            h.reason = "cgroup.kill is missing (kernel older than 5.14)";
+    }
+    if (h.usable())
+        h.reason = "cgroup2 at " + h.mount + ", own cgroup " + h.own + " is writable, cgroup.kill present";
+    return h;
+}
+
+bool populated(int dirfd)
+{
+    auto ev = read_file_at(dirfd, "cgroup.events");
+    if (!ev)
+        return false; // gone: nothing can live in it
+    auto pos = ev->find("populated ");
+    return pos != std::string::npos && ev->compare(pos + 10, 1, "1") == 0;
+}
+
+void rmdir_tree(const std::string& path)
+{
+    if (DIR* d = ::opendir(path.c_str()))
+    {
+        std::vector<std::string> subs;
+        while (dirent* e = ::readdir(d))
+            if (e->d_type == DT_DIR && std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0)
+                subs.push_back(path + "/" + e->d_name);
+        ::closedir(d);
+        for (auto& s : subs)
+            rmdir_tree(s);
+    }
+    for (int attempt = 0; attempt < 200; ++attempt)
+    {
+        if (::rmdir(path.c_str()) == 0 || errno == ENOENT)
+            return;
+        if (errno != EBUSY)
+            return;
+        ::usleep(1000); // the kernel finishes releasing exited tasks
+    }
+}
+
+void collect_pids(const std::string& path, std::vector<int>& out)
+{
+    if (auto text = read_file(path + "/cgroup.procs"))
+    {
+        std::istringstream in(*text);
+        int pid;
+        while (in >> pid)
+            out.push_back(pid);
+    }
+    if (DIR* d = ::opendir(path.c_str()))
+    {
+        std::vector<std::string> subs;
+        while (dirent* e = ::readdir(d))
+            if (e->d_type == DT_DIR && std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0)
+                subs.push_back(path + "/" + e->d_name);
+        ::closedir(d);
+        for (auto& s : subs)
+            collect_pids(s, out);
+    }
+}
+
+std::string fd_path(int dirfd)
+{
+    char link[64];
+    std::snprintf(link, sizeof link, "/proc/self/fd/%d", dirfd);
+    char buf[4096];
+    ssize_t n = ::readlink(link, buf, sizeof buf - 1);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+}
+
+} // namespace
+
+const cgroup_host& host_cgroup()
+{
+    static const cgroup_host h = probe();
+    return h;
+}
+
+result<cgroup_dir> cgroup_create(const cgroup_host& host)
+{
+    static std::atomic<unsigned> counter{0};
+    cgroup_dir dir;
+    for (int attempt = 0;; ++attempt)
+    {
+        dir.path = host.base + "/processkit-" + std::to_string(::getpid()) + "-" +
+                   std::to_string(counter.fetch_add(1, std::memory_order_relaxed));
+        if (::mkdir(dir.path.c_str(), 0755) == 0)
+            break;
+        if (errno != EEXIST || attempt > 100)
+            return sys_error(errno, "mkdir cgroup", dir.path);
+    }
+    dir.dirfd = ::open(dir.path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir.dirfd >= 0)
+        dir.procs_fd = ::openat(dir.dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+    if (dir.dirfd < 0 || dir.procs_fd < 0)
+    {
+        int e = errno;
+        cgroup_remove(dir);
+        return sys_error(e, "open cgroup", dir.path);
+    }
+    return dir;
+}
+
+error cgroup_write(int dirfd, const char* file, const std::string& value) noexcept
+{
+    int fd = ::openat(dirfd, file, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return sys_error(errno, file);
+    ssize_t n = ::write(fd, value.data(), value.size());
+    int e = errno;
+    ::close(fd);
+    if (n < 0)
+        return sys_error(e, file);
+    return {};
+}
+
+bool cgroup_wait_empty(int dirfd, std::chrono::milliseconds timeout) noexcept
+{
+    auto deadline = clock::now() + timeout;
+    int events = ::openat(dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+    bool empty = false;
+    for (;;)
+    {
+        if (!populated(dirfd))
+        {
+            empty = true;
+            break;
+        }
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
+        if (left <= 0)
+            break;
+        if (events >= 0)
+        {
+            // cgroup.events raises POLLPRI on every change; re-check at least every 50 ms.
+            pollfd p{events, POLLPRI, 0};
+            ::poll(&p, 1, static_cast<int>(left < 50 ? left : 50));
+        }
+        else
+            ::usleep(1000);
+    }
+    if (events >= 0)
+        ::close(events);
+    return empty;
+}
+
+error cgroup_kill_and_wait(int dirfd, std::chrono::milliseconds timeout) noexcept
+{
+    if (!populated(dirfd))
+        return {};
+    if (auto e = cgroup_write(dirfd, "cgroup.kill", "1"))
+        return e;
+    if (!cgroup_wait_empty(dirfd, timeout))
+    {
+        diagnostics d;
+        d.step = "cgroup.kill";
+        d.detail = "the cgroup was still populated after the teardown timeout";
+        return error(make_error_code(boost::system::errc::timed_out), std::move(d));
+    }
+    return {};
+}
+
+void cgroup_remove(cgroup_dir& dir) noexcept
+{
+    if (dir.procs_fd >= 0)
+        ::close(dir.procs_fd);
+    if (dir.dirfd >= 0)
+        ::close(dir.dirfd);
+    dir.procs_fd = dir.dirfd = -1;
+    if (!dir.path.empty())
+    {
+        try
+        {
+            rmdir_tree(dir.path);
+        }
+        catch (...)
+        {
+        }
+    }
+}
+
+std::vector<int> cgroup_pids(int dirfd)
+{
+    std::vector<int> out;
+    collect_pids(fd_path(dirfd), out);
+    return out;
+}
+
+error cgroup_freeze(int dirfd, bool frozen) noexcept
+{
+    if (auto e = cgroup_write(dirfd, "cgroup.freeze", frozen ? "1" : "0"))
+        return e;
+    // Wait (bounded) until the kernel reports the new state.
+    auto deadline = clock::now() + std::chrono::seconds(5);
+    const char* want = frozen ? "frozen 1" : "frozen 0";
+    int events = ::openat(dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+    while (clock::now() < deadline)
+    {
+        auto ev = read_file_at(dirfd, "cgroup.events");
+        if (!ev || ev->find(want) != std::string::npos)
+            break;
+        if (events >= 0)
+        {
+            pollfd p{events, POLLPRI, 0};
+            ::poll(&p, 1, 50);
+        }
+        else
+            ::usleep(1000);
+    }
+    if (events >= 0)
+        ::close(events);
+    return {};
+}
+
+} // namespace detail
+} // namespace processkit
+} // namespace boost

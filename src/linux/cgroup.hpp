@@ -1,0 +1,62 @@
+// Copyright (c) 2026 The processkit authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
+
+#ifndef BOOST_PROCESSKIT_SRC_LINUX_CGROUP_HPP
+#define BOOST_PROCESSKIT_SRC_LINUX_CGROUP_HPP
+
+#include <boost/processkit/error.hpp>
+#include <boost/processkit/mechanism.hpp>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace boost {
+namespace processkit {
+namespace detail {
+
+/// The cgroup v2 facts of this host: where the unified hierarchy is mounted
+/// (pure v2 at /sys/fs/cgroup or hybrid at /sys/fs/cgroup/unified, found in
+/// /proc/self/mountinfo), this process's own cgroup, and whether a private
+/// sub-cgroup with cgroup.kill can be made below it.
+struct cgroup_host
+{
+    bool mounted = false;
+    std::string mount;
+    std::string own;      ///< relative to the hierarchy root, e.g. "/" or "/user.slice/x.scope"
+    std::string base;     ///< absolute directory new groups are created in
+    bool writable = false;
+    bool kill = false;
+    std::string reason;
+    bool usable() const { return mounted && writable && kill; }
+};
+
+/// Probed once per process and cached.
+const cgroup_host& host_cgroup();
+
+/// A private cgroup: directory fd and an open cgroup.procs for children to join.
+struct cgroup_dir
+{
+    std::string path;
+    int dirfd = -1;
+    int procs_fd = -1;
+};
+
+result<cgroup_dir> cgroup_create(const cgroup_host& host);
+/// cgroup.kill, then wait until `populated 0` (bounded by `timeout`).
+error cgroup_kill_and_wait(int dirfd, std::chrono::milliseconds timeout) noexcept;
+/// Waits until `populated 0` without killing (bounded by `timeout`); true if empty.
+bool cgroup_wait_empty(int dirfd, std::chrono::milliseconds timeout) noexcept;
+/// rmdir (sub-cgroups first); closes the fds.
+void cgroup_remove(cgroup_dir& dir) noexcept;
+/// Pids of the cgroup and its sub-cgroups.
+std::vector<int> cgroup_pids(int dirfd);
+error cgroup_freeze(int dirfd, bool frozen) noexcept;
+error cgroup_write(int dirfd, const char* file, const std::string& value) noexcept;
+
+} // namespace detail
+} // namespace processkit
+} // namespace boost
+
+#endif // BOOST_PROCESSKIT_SRC_LINUX_CGROUP_HPP

@@ -1,0 +1,279 @@
+// Copyright (c) 2026 The processkit authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
+
+#define BOOST_TEST_MODULE process_group
+#include "pk_launch.hpp"
+
+#include <boost/processkit/process_group.hpp>
+#include <boost/test/data/test_case.hpp>
+
+#include <stdexcept>
+
+namespace pk = boost::processkit;
+namespace bdata = boost::unit_test::data;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct global_fixture
+{
+    global_fixture()
+    {
+        // This machine's PID 1 may reap orphans late: make teardown reap them itself.
+        BOOST_TEST_REQUIRE(pk::enable_subreaper().has_value());
+        pk::set_fallback_handler({});
+    }
+};
+BOOST_TEST_GLOBAL_FIXTURE(global_fixture);
+
+pk::process_group make_group(pk::mechanism_request m)
+{
+    pk::process_group_options o;
+    o.mechanism = m;
+    return pk::process_group(o);
+}
+
+// Both mechanisms where the host has cgroups, else only the fallback (and say so).
+std::vector<pk::mechanism_request> mechanisms()
+{
+    if (pk_test::cgroup_usable())
+        return {pk::mechanism_request::cgroup_v2, pk::mechanism_request::process_group};
+    BOOST_TEST_MESSAGE("SKIPPED cgroup_v2 variants: " << pk::host_containment().reason);
+    return {pk::mechanism_request::process_group};
+}
+
+
+} // namespace
+
+// Every test ends with no child process or zombie of ours left.
+BOOST_FIXTURE_TEST_SUITE(all, pk_test::no_leftover_children)
+
+BOOST_AUTO_TEST_CASE(host_containment_reports_layout)
+{
+    auto r = pk::host_containment();
+    BOOST_TEST_MESSAGE("host containment: " << pk::to_string(r.mechanism) << " -- " << r.reason);
+    BOOST_TEST(r.pidfd);
+    BOOST_TEST(!r.reason.empty());
+    if (r.mechanism == pk::mechanism::cgroup_v2)
+    {
+        BOOST_TEST(r.cgroup2_mounted);
+        BOOST_TEST(r.writable);
+        BOOST_TEST(r.cgroup_kill);
+        BOOST_TEST((r.cgroup2_mount == "/sys/fs/cgroup" || r.cgroup2_mount == "/sys/fs/cgroup/unified"));
+    }
+    pk::process_group g;
+    BOOST_TEST(g.mechanism() == r.mechanism);
+}
+
+BOOST_AUTO_TEST_CASE(forced_fallback_is_honoured)
+{
+    auto g = make_group(pk::mechanism_request::process_group);
+    BOOST_TEST(g.mechanism() == pk::mechanism::process_group);
+    BOOST_TEST(g.cgroup_path().empty());
+}
+
+BOOST_AUTO_TEST_CASE(explicit_cgroup_request_never_downgrades)
+{
+    auto g = pk::process_group::create({pk::mechanism_request::cgroup_v2});
+    if (pk_test::cgroup_usable())
+        BOOST_TEST(g.value().mechanism() == pk::mechanism::cgroup_v2);
+    else
+        BOOST_TEST(g.has_error());
+}
+
+BOOST_DATA_TEST_CASE(whole_tree_gone_after_destroy, bdata::make(mechanisms()), m)
+{
+    BOOST_TEST_MESSAGE("mechanism " << m);
+    boost::asio::io_context ctx;
+    std::vector<int> pids;
+    std::string cgroup;
+    {
+        auto g = make_group(m);
+        cgroup = g.cgroup_path();
+        // Top -> A (ignores SIGTERM) -> double-forked daemon C, and A -> D -> D's child.
+        // The process-group mechanism cannot hold a setsid daemon: keep C in the session there.
+        std::vector<std::string> args{"tree-mixed", "60000"};
+        if (m == pk::mechanism_request::process_group)
+            args.push_back("keep-session");
+        auto child = pk_test::launch(ctx, g, args);
+        auto text = pk_test::read_until(child->out, "ready");
+        pids = pk_test::pid_lines(text);
+        BOOST_TEST_REQUIRE(pids.size() == 5u);
+        BOOST_TEST(pk_test::survivors(pids, 0ms).size() == 5u);
+        auto members = g.members().value();
+        BOOST_TEST(members.size() == 5u);
+        if (m == pk::mechanism_request::cgroup_v2)
+            for (int p : pids)
+                BOOST_TEST(cgroup.ends_with(pk_test::cgroup_of(p)), "pid " << p << " is in the group's cgroup");
+    }
+    BOOST_TEST(pk_test::survivors(pids, 0ms).empty(), "every process is gone, zombies included");
+    if (!cgroup.empty())
+    {
+        struct stat st;
+        BOOST_TEST(::stat(cgroup.c_str(), &st) != 0, "cgroup directory removed");
+    }
+}
+
+BOOST_DATA_TEST_CASE(tree_gone_when_owner_scope_unwinds, bdata::make(mechanisms()), m)
+{
+    boost::asio::io_context ctx;
+    std::vector<int> pids;
+    try
+    {
+        auto g = make_group(m);
+        auto child = pk_test::launch(ctx, g, {"tree", "2", "60000"});
+        std::string text;
+        while (pk_test::pid_lines(text).size() < 3)
+        {
+            auto more = pk_test::read_until(child->out, "\n");
+            BOOST_TEST_REQUIRE(!more.empty());
+            text += more;
+        }
+        pids = pk_test::pid_lines(text);
+        throw std::runtime_error("owner fails");
+    }
+    catch (const std::runtime_error&)
+    {
+    }
+    BOOST_TEST_REQUIRE(pids.size() == 3u);
+    BOOST_TEST(pk_test::survivors(pids, 0ms).empty());
+}
+
+BOOST_DATA_TEST_CASE(kill_all_is_idempotent_and_group_stays_usable, bdata::make(mechanisms()), m)
+{
+    boost::asio::io_context ctx;
+    auto g = make_group(m);
+    auto a = pk_test::launch(ctx, g, {"tree", "1", "60000"});
+    pk_test::read_until(a->out, "\n");
+    BOOST_TEST(g.kill_all().has_value());
+    BOOST_TEST(g.kill_all().has_value());
+    BOOST_TEST(g.members().value().empty());
+    auto b = pk_test::launch(ctx, g, {"print-sleep", "again", "60000"});
+    BOOST_TEST(pk_test::read_until(b->out, "\n") == "again\n");
+    BOOST_TEST(g.members().value().size() == 1u);
+}
+
+BOOST_DATA_TEST_CASE(signal_suspend_resume, bdata::make(mechanisms()), m)
+{
+    boost::asio::io_context ctx;
+    auto g = make_group(m);
+    auto a = pk_test::launch(ctx, g, {"slow-lines", "1000", "20"});
+    BOOST_TEST(!pk_test::read_until(a->out, "line1\n").empty());
+    BOOST_TEST(g.suspend().has_value());
+    std::this_thread::sleep_for(100ms);
+    // Drain what was written before the stop took effect, then expect silence.
+    pk_test::read_until(a->out, "never");
+    pollfd pfd{a->out, POLLIN, 0};
+    std::this_thread::sleep_for(100ms);
+    BOOST_TEST(::poll(&pfd, 1, 200) == 0, "no output while suspended");
+    BOOST_TEST(g.resume().has_value());
+    BOOST_TEST(::poll(&pfd, 1, 5000) == 1, "output again after resume");
+    BOOST_TEST(g.signal(pk::signal::term).has_value());
+    auto status = a->proc.wait();
+    (void)status;
+    BOOST_TEST(WIFSIGNALED(a->proc.native_exit_code()));
+    BOOST_TEST(WTERMSIG(a->proc.native_exit_code()) == SIGTERM);
+}
+
+BOOST_DATA_TEST_CASE(members_report_pid_name_and_start_time, bdata::make(mechanisms()), m)
+{
+    boost::asio::io_context ctx;
+    auto g = make_group(m);
+    auto a = pk_test::launch(ctx, g, {"print-sleep", "up", "60000"});
+    pk_test::read_until(a->out, "\n");
+    auto members = g.members().value();
+    BOOST_TEST_REQUIRE(members.size() == 1u);
+    BOOST_TEST(members[0].pid == a->proc.id());
+    BOOST_TEST(members[0].ppid == ::getpid());
+    BOOST_TEST(members[0].name == "pk_helper");
+    BOOST_TEST(members[0].start_time > 0u);
+}
+
+BOOST_DATA_TEST_CASE(shutdown_escalates_for_term_ignoring_child, bdata::make(mechanisms()), m)
+{
+    boost::asio::io_context ctx;
+    auto g = make_group(m);
+    auto a = pk_test::launch(ctx, g, {"ignore-term", "60000"});
+    pk_test::read_until(a->out, "ready");
+    auto rep = g.shutdown(200ms).value();
+    BOOST_TEST(rep.members_before == 1u);
+    BOOST_TEST(rep.members_after == 0u);
+    BOOST_TEST(rep.escalated);
+    a->proc.wait();
+    BOOST_TEST(WIFSIGNALED(a->proc.native_exit_code()));
+    BOOST_TEST(WTERMSIG(a->proc.native_exit_code()) == SIGKILL);
+}
+
+BOOST_AUTO_TEST_CASE(setsid_escape_is_detected_on_process_group_mechanism)
+{
+    boost::asio::io_context ctx;
+    int escapee = 0;
+    {
+        auto g = make_group(pk::mechanism_request::process_group);
+        auto a = pk_test::launch(ctx, g, {"setsid-child", "60000"});
+        auto pids = pk_test::pid_lines(pk_test::read_until(a->out, "ready"));
+        BOOST_TEST_REQUIRE(pids.size() == 1u);
+        escapee = pids[0];
+        // The escapee is not a member: it left the process group.
+        auto members = g.members().value();
+        for (auto& mi : members)
+            BOOST_TEST(mi.pid != escapee);
+        BOOST_TEST(g.kill_all().has_value());
+        auto esc = g.escaped();
+        BOOST_TEST(std::count(esc.begin(), esc.end(), escapee) == 1);
+    }
+    BOOST_TEST(pk_test::survivors({escapee}).empty(), "the escapee found by parentage was killed");
+}
+
+BOOST_AUTO_TEST_CASE(setsid_cannot_escape_cgroup, *boost::unit_test::precondition(pk_test::needs_cgroup()))
+{
+    boost::asio::io_context ctx;
+    int daemon = 0;
+    {
+        auto g = make_group(pk::mechanism_request::cgroup_v2);
+        auto a = pk_test::launch(ctx, g, {"daemon", "60000"});
+        auto pids = pk_test::pid_lines(pk_test::read_until(a->out, "ready"));
+        BOOST_TEST_REQUIRE(pids.size() == 1u);
+        daemon = pids[0];
+        auto members = g.members().value();
+        BOOST_TEST(std::any_of(members.begin(), members.end(), [&](auto& mi) { return mi.pid == daemon; }));
+        BOOST_TEST(g.escaped().empty());
+    }
+    BOOST_TEST(pk_test::survivors({daemon}, 0ms).empty());
+}
+
+BOOST_AUTO_TEST_CASE(adopt_moves_outside_process_into_cgroup, *boost::unit_test::precondition(pk_test::needs_cgroup()))
+{
+    boost::asio::io_context ctx;
+    auto outside = make_group(pk::mechanism_request::process_group);
+    auto a = pk_test::launch(ctx, outside, {"print-sleep", "x", "60000"});
+    pk_test::read_until(a->out, "\n");
+    int pid = a->proc.id();
+    {
+        auto g = make_group(pk::mechanism_request::cgroup_v2);
+        BOOST_TEST(g.adopt(pid).has_value());
+        BOOST_TEST(g.members().value().size() == 1u);
+    }
+    BOOST_TEST(pk_test::survivors({pid}).empty());
+}
+
+BOOST_AUTO_TEST_CASE(launch_into_torn_down_group_fails_cleanly)
+{
+    boost::asio::io_context ctx;
+    std::optional<pk::in_group> join;
+    {
+        pk::process_group g;
+        join.emplace(g);
+    }
+    pk::launcher l;
+    boost::system::error_code ec;
+    auto proc = l(ctx, ec, pk_test::helper(), std::vector<std::string>{"exit", "0"}, *join);
+    BOOST_TEST(ec == pk::errc::group_closed);
+    auto kids = pk_test::own_children();
+    for (int k : kids)
+        BOOST_TEST_MESSAGE("child " << k << " " << pk_test::cgroup_of(k));
+    BOOST_TEST(kids.empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

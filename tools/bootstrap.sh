@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Copyright (c) 2026 The processkit authors.
+# Distributed under the Boost Software License, Version 1.0.
+# (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
+#
+# Installs what the build needs (Debian bookworm, as root) and builds with CMake
+# into ./build. Sourced by tools/demo.sh and tools/test.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(g++ cmake make python3 libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev
+          libboost-filesystem1.81-dev libboost-system1.81-dev libboost1.81-tools-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "== installing: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+echo "== building"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$(nproc)"

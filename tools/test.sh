@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Copyright (c) 2026 The processkit authors.
+# Distributed under the Boost Software License, Version 1.0.
+# (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
+#
+# The whole test suite: build with CMake and run every test through CTest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/bootstrap.sh
+echo "== ctest"
+ctest --test-dir build --output-on-failure -j2
