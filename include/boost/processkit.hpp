@@ -6,10 +6,13 @@
 #define BOOST_PROCESSKIT_HPP
 
 // Everything but <boost/processkit/launcher.hpp>, which pulls in Boost.Process v2.
+#include <boost/processkit/command.hpp>
 #include <boost/processkit/config.hpp>
 #include <boost/processkit/error.hpp>
 #include <boost/processkit/mechanism.hpp>
 #include <boost/processkit/process_group.hpp>
+#include <boost/processkit/process_result.hpp>
+#include <boost/processkit/process_runner.hpp>
 #include <boost/processkit/signal.hpp>
 
 #endif // BOOST_PROCESSKIT_HPP

@@ -98,6 +98,8 @@ public:
     const char* volatile child_step = nullptr;
     /// The pidfd of the launched child (valid during `on_success`).
     int pidfd = -1;
+    /// The child's argv[0]; by default the executable path.
+    const char* argv0 = nullptr;
 
     const char* failed_step() const noexcept { return failed_step_; }
 
@@ -161,7 +163,7 @@ public:
 
         std::vector<std::string> storage;
         std::vector<const char*> argv;
-        argv.push_back(exe.c_str());
+        argv.push_back(argv0 ? argv0 : exe.c_str());
         for (const auto& a : args)
         {
             std::string_view sv(a);
@@ -254,6 +256,8 @@ class in_group
 {
 public:
     explicit in_group(const process_group& g) : group_(g.state()) {}
+    /// Internal: processkit itself reaps the child (no Process v2 handle does).
+    in_group(const process_group& g, detail::reaped_by_processkit_t) : group_(g.state()), owned_(true) {}
 
     error_code on_setup(launcher&, const process::v2::filesystem::path&, const char* const*)
     {
@@ -272,7 +276,7 @@ public:
     {
         int own = ::fcntl(l.pidfd, F_DUPFD_CLOEXEC, 3);
         if (own >= 0)
-            record_ = detail::commit_join(plan_, l.pid, own, false);
+            record_ = detail::commit_join(plan_, l.pid, own, owned_);
         detail::abort_join(plan_);
     }
     void on_error(launcher&, const process::v2::filesystem::path&, const char* const*, const error_code&)
@@ -287,6 +291,7 @@ private:
     std::shared_ptr<detail::group_state> group_;
     detail::join_plan plan_;
     std::shared_ptr<detail::child_record> record_;
+    bool owned_ = false;
 };
 
 /// Initializer: the child changes to `dir` before exec; failure is

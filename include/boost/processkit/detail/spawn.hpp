@@ -18,6 +18,10 @@ namespace detail {
 struct group_state;
 struct child_record;
 
+struct reaped_by_processkit_t
+{
+};
+
 /// Everything the child needs to join a group, prepared in the parent so that
 /// the child only makes async-signal-safe system calls.
 struct join_plan

@@ -1,0 +1,151 @@
+// Copyright (c) 2026 The processkit authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
+
+#include "detail/plan.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace boost {
+namespace processkit {
+namespace detail {
+namespace {
+
+error invalid(const command& cmd, std::string what)
+{
+    diagnostics d;
+    d.program = cmd.program().find('\0') == std::string::npos ? cmd.program() : std::string();
+    d.step = "validate command";
+    d.detail = std::move(what);
+    return error(errc::invalid_argument, std::move(d));
+}
+
+bool has_nul(const std::string& s) { return s.find('\0') != std::string::npos; }
+
+} // namespace
+
+result<std::string> which(const std::string& name, const std::string& path_list)
+{
+    std::string searched;
+    std::size_t begin = 0;
+    for (;;)
+    {
+        auto end = path_list.find(':', begin);
+        std::string dir = path_list.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+        if (dir.empty())
+            dir = "."; // POSIX: an empty PATH entry is the current directory
+        std::string candidate = dir + "/" + name;
+        struct stat st;
+        if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(candidate.c_str(), X_OK) == 0)
+            return candidate;
+        if (!searched.empty())
+            searched += ':';
+        searched += dir;
+        if (end == std::string::npos)
+            break;
+        begin = end + 1;
+    }
+    diagnostics d;
+    d.program = name;
+    d.step = "PATH lookup";
+    d.detail = "searched " + searched;
+    return error(errc::program_not_found, std::move(d));
+}
+
+result<spawn_plan> make_plan(const command& cmd, const char* const* parent_env)
+{
+    const std::string& program = cmd.program();
+    if (program.empty())
+        return invalid(cmd, "empty program");
+    if (has_nul(program))
+        return invalid(cmd, "NUL byte in the program name");
+    for (std::size_t i = 0; i < cmd.arguments().size(); ++i)
+        if (has_nul(cmd.arguments()[i]))
+            return invalid(cmd, "NUL byte in argument " + std::to_string(i + 1));
+    if (cmd.argv0() && has_nul(*cmd.argv0()))
+        return invalid(cmd, "NUL byte in arg0");
+
+    // The environment: inherited (all, an allow-list, or nothing), then the changes.
+    std::map<std::string, std::string> env;
+    if (!cmd.env_cleared())
+    {
+        for (auto p = parent_env; p && *p; ++p)
+        {
+            const char* eq = std::strchr(*p, '=');
+            if (!eq)
+                continue;
+            std::string name(*p, eq);
+            if (cmd.env_allow_list())
+            {
+                const auto& allow = *cmd.env_allow_list();
+                if (std::find(allow.begin(), allow.end(), name) == allow.end())
+                    continue;
+            }
+            env.emplace(std::move(name), std::string(eq + 1));
+        }
+    }
+    for (const auto& [name, value] : cmd.env_changes())
+    {
+        if (name.empty())
+            return invalid(cmd, "empty environment variable name");
+        if (name.find('=') != std::string::npos)
+            return invalid(cmd, "environment variable name contains '=' (" + name + ")");
+        if (has_nul(name))
+            return invalid(cmd, "NUL byte in an environment variable name");
+        if (value && has_nul(*value))
+            return invalid(cmd, "NUL byte in the value of environment variable " + name);
+        if (value)
+            env[name] = *value;
+        else
+            env.erase(name);
+    }
+
+    if (const auto& dir = cmd.working_directory())
+    {
+        if (has_nul(*dir))
+            return invalid(cmd, "NUL byte in the working directory");
+        struct stat st;
+        bool exists = ::stat(dir->c_str(), &st) == 0;
+        if (!exists || !S_ISDIR(st.st_mode))
+        {
+            diagnostics d;
+            d.program = program;
+            d.step = "chdir";
+            d.detail = *dir + ": " + (exists ? "not a directory" : std::strerror(errno));
+            return error(errc::bad_working_directory, std::move(d));
+        }
+    }
+
+    spawn_plan plan;
+    if (program.find('/') != std::string::npos)
+        plan.path = program;
+    else
+    {
+        // The child's PATH if the command sets one, else ours, else the POSIX default.
+        auto it = env.find("PATH");
+        const char* own = nullptr;
+        for (auto p = parent_env; p && *p && !own; ++p)
+            if (std::strncmp(*p, "PATH=", 5) == 0)
+                own = *p + 5;
+        std::string path_list = it != env.end() ? it->second : own ? own : "/usr/local/bin:/usr/bin:/bin";
+        auto found = which(program, path_list);
+        if (!found)
+            return found.error();
+        plan.path = std::move(found).value();
+    }
+    plan.args = cmd.arguments();
+    plan.argv0 = cmd.argv0() ? *cmd.argv0() : program;
+    plan.env.reserve(env.size());
+    for (auto& [name, value] : env)
+        plan.env.push_back(name + "=" + value);
+    return plan;
+}
+
+} // namespace detail
+} // namespace processkit
+} // namespace boost

@@ -1,0 +1,244 @@
+// Copyright (c) 2026 The processkit authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
+
+// The verb vocabulary, layered over process_runner::async_capture: each verb
+// is a small pure function from the capture's (error, result) to its value.
+
+#include <boost/processkit/process_runner.hpp>
+
+#include "detail/utf8.hpp"
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <ostream>
+
+namespace boost {
+namespace processkit {
+namespace {
+
+// The error a run/checked-style verb reports for a finished run, if any.
+error status_error(const process_result& r)
+{
+    if (r.timed_out())
+        return error(errc::timed_out, r.diagnostics);
+    if (r.signal())
+        return error(errc::signalled, r.diagnostics);
+    if (!r.accepted)
+        return error(errc::nonzero_exit, r.diagnostics);
+    return {};
+}
+
+std::string trim_end(std::string s)
+{
+    auto end = s.find_last_not_of(" \t\r\n\v\f");
+    s.erase(end == std::string::npos ? 0 : end + 1);
+    return s;
+}
+
+// Each finisher turns a completed capture into the verb's value or error.
+struct finish_run
+{
+    error operator()(process_result& r, std::string& out) const
+    {
+        if (auto e = status_error(r))
+            return e;
+        out = trim_end(std::move(r.std_out));
+        return {};
+    }
+};
+struct finish_run_unit
+{
+    error operator()(process_result& r) const { return status_error(r); }
+};
+struct finish_checked
+{
+    error operator()(process_result& r, process_result& out) const
+    {
+        if (auto e = status_error(r))
+            return e;
+        out = std::move(r);
+        return {};
+    }
+};
+struct finish_output_string
+{
+    error operator()(process_result& r, process_result& out) const
+    {
+        detail::sanitize_utf8(r.std_out);
+        detail::sanitize_utf8(r.std_err);
+        out = std::move(r);
+        return {};
+    }
+};
+struct finish_output_bytes
+{
+    error operator()(process_result& r, process_result& out) const
+    {
+        out = std::move(r);
+        return {};
+    }
+};
+struct finish_exit_code
+{
+    error operator()(process_result& r, int& out) const
+    {
+        if (r.timed_out())
+            return error(errc::timed_out, r.diagnostics);
+        if (!r.code())
+            return error(errc::missing_exit_code, r.diagnostics);
+        out = *r.code();
+        return {};
+    }
+};
+struct finish_probe
+{
+    error operator()(process_result& r, bool& out) const
+    {
+        if (r.timed_out())
+            return error(errc::timed_out, r.diagnostics);
+        if (r.code() == 0 || r.code() == 1)
+        {
+            out = r.code() == 0;
+            return {};
+        }
+        return error(r.code() ? errc::unexpected_probe_code : errc::signalled, r.diagnostics);
+    }
+};
+struct finish_first_line
+{
+    error operator()(process_result& r, std::string& out) const
+    {
+        if (auto e = status_error(r))
+            return e;
+        auto nl = r.std_out.find('\n');
+        if (r.std_out.empty() || nl == 0)
+            return error(errc::empty_output, r.diagnostics);
+        out = r.std_out.substr(0, nl);
+        if (!out.empty() && out.back() == '\r')
+            out.pop_back();
+        return {};
+    }
+};
+
+// Runs the capture and hands the finisher's outcome to `handler`, keeping the
+// handler's executor and cancellation slot associated with the capture.
+template <class Finisher, class... T>
+void initiate_verb(process_runner& runner, asio::any_io_executor ex, command cmd, diagnostics* diag,
+                   detail::handler_t<void(error_code, T...)> handler)
+{
+    auto slot = asio::get_associated_cancellation_slot(handler);
+    auto hex = asio::get_associated_executor(handler, ex);
+    auto done = [handler = std::move(handler), diag](error_code ec, process_result r) mutable {
+        std::tuple<T...> values{};
+        if (!ec)
+        {
+            error e = std::apply([&](auto&... v) { return Finisher{}(r, v...); }, values);
+            ec = e.code();
+        }
+        if (ec && diag)
+            *diag = r.diagnostics;
+        std::apply([&](auto&... v) { std::move(handler)(ec, std::move(v)...); }, values);
+    };
+    runner.async_capture(ex, std::move(cmd),
+                         asio::bind_cancellation_slot(slot, asio::bind_executor(hex, std::move(done))));
+}
+
+// The synchronous form: a private io_context on the calling thread.
+template <class T, class Initiate>
+result<T> run_sync(Initiate initiate, process_runner& runner, command cmd)
+{
+    asio::io_context ctx(1);
+    diagnostics diag;
+    error_code ec;
+    std::optional<std::conditional_t<std::is_void_v<T>, bool, T>> value;
+    if constexpr (std::is_void_v<T>)
+        initiate(runner, ctx.get_executor(), std::move(cmd), &diag,
+                 detail::handler_t<void(error_code)>([&](error_code e) { ec = e; }));
+    else
+        initiate(runner, ctx.get_executor(), std::move(cmd), &diag,
+                 detail::handler_t<void(error_code, T)>([&](error_code e, T v) {
+                     ec = e;
+                     value.emplace(std::move(v));
+                 }));
+    ctx.run();
+    if (ec)
+        return error(ec, std::move(diag));
+    if constexpr (std::is_void_v<T>)
+        return outcome_v2::success();
+    else
+        return std::move(*value);
+}
+
+} // namespace
+
+namespace detail {
+#define BOOST_PROCESSKIT_DEFINE_VERB(name, ...)                                                                    \
+    void initiate_##name(process_runner& runner, asio::any_io_executor ex, command cmd, diagnostics* diag,           \
+                         handler_t<void(error_code __VA_OPT__(, ) __VA_ARGS__)> handler)                            \
+    {                                                                                                              \
+        initiate_verb<finish_##name __VA_OPT__(, ) __VA_ARGS__>(runner, std::move(ex), std::move(cmd), diag,       \
+                                                              std::move(handler));                                 \
+    }
+BOOST_PROCESSKIT_DEFINE_VERB(run, std::string)
+BOOST_PROCESSKIT_DEFINE_VERB(run_unit)
+BOOST_PROCESSKIT_DEFINE_VERB(checked, process_result)
+BOOST_PROCESSKIT_DEFINE_VERB(output_string, process_result)
+BOOST_PROCESSKIT_DEFINE_VERB(output_bytes, process_result)
+BOOST_PROCESSKIT_DEFINE_VERB(exit_code, int)
+BOOST_PROCESSKIT_DEFINE_VERB(probe, bool)
+BOOST_PROCESSKIT_DEFINE_VERB(first_line, std::string)
+#undef BOOST_PROCESSKIT_DEFINE_VERB
+} // namespace detail
+
+process_runner::~process_runner() = default;
+
+result<std::string> process_runner::run(command cmd) { return run_sync<std::string>(&detail::initiate_run, *this, std::move(cmd)); }
+result<void> process_runner::run_unit(command cmd) { return run_sync<void>(&detail::initiate_run_unit, *this, std::move(cmd)); }
+result<process_result> process_runner::checked(command cmd)
+{
+    return run_sync<process_result>(&detail::initiate_checked, *this, std::move(cmd));
+}
+result<process_result> process_runner::output_string(command cmd)
+{
+    return run_sync<process_result>(&detail::initiate_output_string, *this, std::move(cmd));
+}
+result<process_result> process_runner::output_bytes(command cmd)
+{
+    return run_sync<process_result>(&detail::initiate_output_bytes, *this, std::move(cmd));
+}
+result<int> process_runner::exit_code(command cmd) { return run_sync<int>(&detail::initiate_exit_code, *this, std::move(cmd)); }
+result<bool> process_runner::probe(command cmd) { return run_sync<bool>(&detail::initiate_probe, *this, std::move(cmd)); }
+result<std::string> process_runner::first_line(command cmd)
+{
+    return run_sync<std::string>(&detail::initiate_first_line, *this, std::move(cmd));
+}
+
+process_runner& default_runner()
+{
+    static job_runner runner;
+    return runner;
+}
+
+result<void> process_result::ensure_success() const
+{
+    if (auto e = status_error(*this))
+        return e;
+    return outcome_v2::success();
+}
+
+std::ostream& operator<<(std::ostream& os, const run_outcome& o)
+{
+    switch (o.type())
+    {
+    case run_outcome::kind::exited: return os << "exited with code " << *o.code();
+    case run_outcome::kind::signalled: return os << "killed by signal " << *o.signal();
+    case run_outcome::kind::timed_out: return os << "timed out";
+    }
+    return os;
+}
+
+} // namespace processkit
+} // namespace boost
