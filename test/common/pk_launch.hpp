@@ -66,6 +66,22 @@ inline std::string read_until(int fd, const std::string& marker)
     return text;
 }
 
+/// Read whatever arrives until `fd` stays quiet for `quiet_ms`.
+inline std::string drain(int fd, int quiet_ms)
+{
+    std::string text;
+    pollfd pfd{fd, POLLIN, 0};
+    char buf[4096];
+    while (::poll(&pfd, 1, quiet_ms) == 1)
+    {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n <= 0)
+            break;
+        text.append(buf, static_cast<std::size_t>(n));
+    }
+    return text;
+}
+
 } // namespace pk_test
 
 #endif // BOOST_PROCESSKIT_TEST_PK_LAUNCH_HPP
