@@ -7,6 +7,8 @@
 
 #include <boost/processkit/process_runner.hpp>
 
+#include "detail/decoder.hpp"
+#include "detail/line_splitter.hpp"
 #include "detail/utf8.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -31,6 +33,33 @@ error status_error(const process_result& r)
     return {};
 }
 
+// What a finisher needs to know about the command besides the result.
+struct verb_context
+{
+    std::string stdout_encoding;
+    std::string stderr_encoding;
+    line_terminator line_end = line_terminator::newline;
+};
+
+// Converts captured bytes to UTF-8 text per the command's encoding.
+error to_text(std::string& bytes, const std::string& encoding)
+{
+    if (encoding.empty())
+    {
+        detail::sanitize_utf8(bytes);
+        return {};
+    }
+    auto dec = detail::decoder::create(encoding);
+    if (!dec)
+        return dec.error();
+    std::string out;
+    out.reserve(bytes.size());
+    dec.value().feed(bytes, out);
+    dec.value().finish(out);
+    bytes = std::move(out);
+    return {};
+}
+
 std::string trim_end(std::string s)
 {
     auto end = s.find_last_not_of(" \t\r\n\v\f");
@@ -41,7 +70,7 @@ std::string trim_end(std::string s)
 // Each finisher turns a completed capture into the verb's value or error.
 struct finish_run
 {
-    error operator()(process_result& r, std::string& out) const
+    error operator()(process_result& r, const verb_context&, std::string& out) const
     {
         if (auto e = status_error(r))
             return e;
@@ -51,11 +80,11 @@ struct finish_run
 };
 struct finish_run_unit
 {
-    error operator()(process_result& r) const { return status_error(r); }
+    error operator()(process_result& r, const verb_context&) const { return status_error(r); }
 };
 struct finish_checked
 {
-    error operator()(process_result& r, process_result& out) const
+    error operator()(process_result& r, const verb_context&, process_result& out) const
     {
         if (auto e = status_error(r))
             return e;
@@ -65,17 +94,19 @@ struct finish_checked
 };
 struct finish_output_string
 {
-    error operator()(process_result& r, process_result& out) const
+    error operator()(process_result& r, const verb_context& c, process_result& out) const
     {
-        detail::sanitize_utf8(r.std_out);
-        detail::sanitize_utf8(r.std_err);
+        if (auto e = to_text(r.std_out, c.stdout_encoding))
+            return e;
+        if (auto e = to_text(r.std_err, c.stderr_encoding))
+            return e;
         out = std::move(r);
         return {};
     }
 };
 struct finish_output_bytes
 {
-    error operator()(process_result& r, process_result& out) const
+    error operator()(process_result& r, const verb_context&, process_result& out) const
     {
         out = std::move(r);
         return {};
@@ -83,7 +114,7 @@ struct finish_output_bytes
 };
 struct finish_exit_code
 {
-    error operator()(process_result& r, int& out) const
+    error operator()(process_result& r, const verb_context&, int& out) const
     {
         if (r.timed_out())
             return error(errc::timed_out, r.diagnostics);
@@ -95,7 +126,7 @@ struct finish_exit_code
 };
 struct finish_probe
 {
-    error operator()(process_result& r, bool& out) const
+    error operator()(process_result& r, const verb_context&, bool& out) const
     {
         if (r.timed_out())
             return error(errc::timed_out, r.diagnostics);
@@ -109,16 +140,21 @@ struct finish_probe
 };
 struct finish_first_line
 {
-    error operator()(process_result& r, std::string& out) const
+    error operator()(process_result& r, const verb_context& c, std::string& out) const
     {
         if (auto e = status_error(r))
             return e;
-        auto nl = r.std_out.find('\n');
-        if (r.std_out.empty() || nl == 0)
+        std::optional<std::string> first;
+        detail::line_splitter split(c.line_end);
+        auto take = [&](std::string_view line) {
+            if (!first)
+                first.emplace(line);
+        };
+        split.feed(r.std_out, take);
+        split.finish(take);
+        if (!first || first->empty())
             return error(errc::empty_output, r.diagnostics);
-        out = r.std_out.substr(0, nl);
-        if (!out.empty() && out.back() == '\r')
-            out.pop_back();
+        out = std::move(*first);
         return {};
     }
 };
@@ -131,12 +167,15 @@ void initiate_verb(process_runner& runner, asio::any_io_executor ex, command cmd
 {
     auto slot = asio::get_associated_cancellation_slot(handler);
     auto hex = asio::get_associated_executor(handler, ex);
-    auto done = [handler = std::move(handler), diag](error_code ec, process_result r) mutable {
+    verb_context ctx{cmd.stdout_encoding_value(), cmd.stderr_encoding_value(), cmd.line_end_value()};
+    auto done = [handler = std::move(handler), diag, ctx = std::move(ctx)](error_code ec, process_result r) mutable {
         std::tuple<T...> values{};
         if (!ec)
         {
-            error e = std::apply([&](auto&... v) { return Finisher{}(r, v...); }, values);
+            error e = std::apply([&](auto&... v) { return Finisher{}(r, ctx, v...); }, values);
             ec = e.code();
+            if (e && !e.diag().empty())
+                r.diagnostics = e.diag();
         }
         if (ec && diag)
             *diag = r.diagnostics;

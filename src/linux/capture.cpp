@@ -4,12 +4,13 @@
 
 // job_runner::async_capture: one run to completion in a private group.
 
-#include <boost/processkit/launcher.hpp>
 #include <boost/processkit/process_runner.hpp>
 
 #include "../detail/capture_fsm.hpp"
-#include "../detail/child_record.hpp"
-#include "../detail/plan.hpp"
+#include "../detail/decoder.hpp"
+#include "../detail/line_splitter.hpp"
+#include "../detail/output_buffer.hpp"
+#include "../detail/spawn_run.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -20,77 +21,18 @@
 #include <array>
 #include <cerrno>
 #include <csignal>
-#include <fcntl.h>
 #include <optional>
 #include <stop_token>
-#include <unistd.h>
-
-extern "C" char** environ;
 
 namespace boost {
 namespace processkit {
 namespace {
 
-namespace bp2 = boost::process::v2;
 using clock = std::chrono::steady_clock;
 using capture_handler = asio::any_completion_handler<void(error_code, process_result)>;
 
 constexpr std::size_t read_chunk = 64 * 1024;
 constexpr std::size_t stderr_tail_bytes = 4096;
-
-struct unique_fd
-{
-    int fd = -1;
-    unique_fd() = default;
-    explicit unique_fd(int f) : fd(f) {}
-    unique_fd(unique_fd&& o) noexcept : fd(std::exchange(o.fd, -1)) {}
-    unique_fd& operator=(unique_fd&& o) noexcept
-    {
-        reset(std::exchange(o.fd, -1));
-        return *this;
-    }
-    ~unique_fd() { reset(); }
-    void reset(int f = -1) noexcept
-    {
-        if (fd >= 0)
-            ::close(fd);
-        fd = f;
-    }
-    int release() noexcept { return std::exchange(fd, -1); }
-};
-
-error step_error(int e, const std::string& program, const char* step, std::string detail = {})
-{
-    diagnostics d;
-    d.program = program;
-    d.step = step;
-    d.detail = std::move(detail);
-    return error(error_code(e, boost::system::system_category()), std::move(d));
-}
-
-// Child side of the stdio plan: dup2 the prepared fds onto 0, 1, 2.
-// Async-signal-safe; runs between clone and exec.
-struct stdio_init
-{
-    int in = -1, out = -1, err = -1; // -1: inherit
-    bool err_to_out = false;          // stderr joins whatever stdout is
-
-    error_code on_exec_setup(launcher& l, const bp2::filesystem::path&, const char* const*)
-    {
-        if (in >= 0 && ::dup2(in, 0) < 0)
-            return fail(l, "dup2 stdin");
-        if (out >= 0 && ::dup2(out, 1) < 0)
-            return fail(l, "dup2 stdout");
-        if (err_to_out ? ::dup2(1, 2) < 0 : (err >= 0 && ::dup2(err, 2) < 0))
-            return fail(l, "dup2 stderr");
-        return {};
-    }
-    static error_code fail(launcher& l, const char* step)
-    {
-        l.child_step = step;
-        return error_code(errno, boost::system::system_category());
-    }
-};
 
 // The parent's side of one run.
 class capture_op : public std::enable_shared_from_this<capture_op>
@@ -98,7 +40,7 @@ class capture_op : public std::enable_shared_from_this<capture_op>
 public:
     capture_op(asio::any_io_executor ex, command cmd, capture_handler h, process_group_options opts)
         : ex_(ex), strand_(asio::make_strand(ex)), cmd_(std::move(cmd)), handler_(std::move(h)), opts_(opts),
-          out_(strand_), err_(strand_), in_(strand_), exit_watch_(strand_), timer_(strand_)
+          out_(strand_), err_(strand_), in_(strand_), exit_watch_(strand_), timer_(strand_), idle_timer_(strand_)
     {
     }
 
@@ -133,55 +75,26 @@ private:
         if (cancel_requested_ || cmd_.cancel_token().stop_requested())
             return fail(error(errc::cancelled, diag_));
 
-        auto plan = detail::make_plan(cmd_, environ);
-        if (!plan)
-            return fail(plan.error());
-
-        stdio_init stdio;
-        unique_fd child_in, child_out, child_err;
-        if (auto e = prepare_stdio(stdio, child_in, child_out, child_err))
-            return fail(*e);
-
-        auto group = process_group::create(opts_);
-        if (!group)
-            return fail(with_program(group.error()));
-        group_.emplace(std::move(group).value());
-
-        std::vector<const char*> envp;
-        envp.reserve(plan.value().env.size() + 1);
-        for (auto& e : plan.value().env)
-            envp.push_back(e.c_str());
-        envp.push_back(nullptr);
-
-        launcher l;
-        l.env = envp.data();
-        l.argv0 = plan.value().argv0.c_str();
-        in_group join(*group_, detail::reaped_by_processkit_t{});
-        error_code ec;
-        bp2::filesystem::path exe(plan.value().path);
-        detail::spawn_outcome spawned;
-        if (cmd_.working_directory())
-        {
-            processkit::start_dir dir(*cmd_.working_directory());
-            spawned = l.launch(ec, exe, plan.value().args, join, stdio, dir);
-        }
-        else
-            spawned = l.launch(ec, exe, plan.value().args, join, stdio);
-        if (ec)
-        {
-            diagnostics d = diag_;
-            d.step = l.failed_step() ? l.failed_step() : "launch";
-            if (ec == errc::program_not_found)
-                d.detail = plan.value().path;
-            return fail(error(ec, std::move(d)));
-        }
-        ::close(spawned.pidfd); // the group's record keeps its own
-        record_ = join.record();
-        if (!record_)
-            return fail(step_error(EMFILE, cmd_.program(), "dup pidfd"));
-        child_in.reset();
-        child_out.reset();
-        child_err.reset();
+        auto started = detail::spawn_run(cmd_, opts_, false);
+        if (!started)
+            return fail(started.error());
+        auto& child = started.value();
+        group_.emplace(std::move(child.group));
+        record_ = std::move(child.record);
+        int open_streams = 0;
+        if (child.stdout_r)
+            out_.assign(child.stdout_r.release()), ++open_streams;
+        if (child.stderr_r)
+            err_.assign(child.stderr_r.release()), ++open_streams;
+        if (child.stdin_w)
+            in_.assign(child.stdin_w.release());
+        fsm_.emplace(open_streams, cmd_.grace_value().has_value(), native_signal(cmd_.timeout_signal_value()));
+        for (int i = 0; i < 2; ++i)
+            if (auto e = prepare_stream(i))
+            {
+                (void)group_->kill_all();
+                return fail(*e);
+            }
 
         exit_watch_.assign(record_->pidfd);
         exit_watch_.async_wait(asio::posix::descriptor_base::wait_read,
@@ -199,11 +112,89 @@ private:
                     self->act(self->fsm_->on_timeout());
             });
         }
+        arm_idle();
         if (cmd_.cancel_token().stop_possible())
         {
             std::weak_ptr<capture_op> weak = shared_from_this();
             stop_cb_.emplace(cmd_.cancel_token(), stop_fn{weak});
         }
+    }
+
+    // Bounded capture and tee need a look at every chunk; plain capture reads
+    // straight into the result buffer.
+    std::optional<error> prepare_stream(int i)
+    {
+        if (!stream(i).is_open())
+            return std::nullopt;
+        if (cmd_.buffer_policy().max_bytes || cmd_.buffer_policy().max_lines)
+            bounded_[i].emplace(cmd_.buffer_policy());
+        if (i == 0 ? cmd_.stdout_tee() : cmd_.stderr_tee())
+        {
+            tee_split_[i].emplace(cmd_.line_end_value());
+            const std::string& enc = i == 0 ? cmd_.stdout_encoding_value() : cmd_.stderr_encoding_value();
+            if (!enc.empty())
+            {
+                auto d = detail::decoder::create(enc);
+                if (!d)
+                    return d.error();
+                tee_dec_[i].emplace(std::move(d).value());
+            }
+        }
+        return std::nullopt;
+    }
+
+    void arm_idle()
+    {
+        if (!cmd_.idle_timeout_value())
+            return;
+        idle_timer_.expires_after(*cmd_.idle_timeout_value());
+        idle_timer_.async_wait([self = shared_from_this()](error_code e) {
+            if (e)
+                return;
+            self->diag_.detail = "idle";
+            self->act(self->fsm_->on_timeout());
+        });
+    }
+
+    // A chunk arrived on stream i: tee its lines, bound it.
+    void on_chunk(int i, std::string_view data)
+    {
+        arm_idle();
+        if (tee_split_[i])
+        {
+            const line_handler& tee = i == 0 ? cmd_.stdout_tee() : cmd_.stderr_tee();
+            std::string_view text = data;
+            if (tee_dec_[i])
+            {
+                scratch_.clear();
+                tee_dec_[i]->feed(data, scratch_);
+                text = scratch_;
+            }
+            tee_split_[i]->feed(text, tee);
+        }
+        if (bounded_[i] && !bounded_[i]->append(data) && !output_limit_)
+        {
+            output_limit_ = true;
+            act(fsm_->on_cancel()); // kill the tree; complete() reports output_limit
+        }
+    }
+
+    void on_stream_end(int i)
+    {
+        if (tee_split_[i])
+        {
+            const line_handler& tee = i == 0 ? cmd_.stdout_tee() : cmd_.stderr_tee();
+            if (tee_dec_[i])
+            {
+                scratch_.clear();
+                tee_dec_[i]->finish(scratch_);
+                tee_split_[i]->feed(scratch_, tee);
+            }
+            tee_split_[i]->finish(tee);
+        }
+        error_code ignored;
+        stream(i).close(ignored);
+        act(fsm_->on_stream_closed());
     }
 
     struct stop_fn
@@ -224,145 +215,34 @@ private:
             act(fsm_->on_cancel());
     }
 
-    error with_program(error e)
-    {
-        if (e.diag().program.empty())
-            e.diag().program = cmd_.program();
-        return e;
-    }
-
-    // Opens what the child's 0, 1, 2 will be; keeps the parent's pipe ends.
-    std::optional<error> prepare_stdio(stdio_init& s, unique_fd& in, unique_fd& out, unique_fd& err)
-    {
-        const auto& sin = cmd_.stdin_config();
-        switch (sin.type())
-        {
-        case stdin_source::kind::inherit: break;
-        case stdin_source::kind::null:
-            in.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-            if (in.fd < 0)
-                return step_error(errno, cmd_.program(), "open /dev/null");
-            break;
-        case stdin_source::kind::file:
-            in.reset(::open(sin.data().c_str(), O_RDONLY | O_CLOEXEC));
-            if (in.fd < 0)
-                return step_error(errno, cmd_.program(), "open stdin file", sin.data());
-            break;
-        case stdin_source::kind::bytes:
-        {
-            int p[2];
-            if (::pipe2(p, O_CLOEXEC) != 0)
-                return step_error(errno, cmd_.program(), "pipe2 stdin");
-            in.reset(p[0]);
-            ::fcntl(p[1], F_SETFL, O_NONBLOCK);
-            in_.assign(p[1]);
-            stdin_data_ = &sin.data();
-            break;
-        }
-        }
-        s.in = in.fd;
-
-        int open_streams = 0;
-        auto output = [&](const stdio_mode& m, unique_fd& child, int index, const char* name) -> std::optional<error> {
-            switch (m.type())
-            {
-            case stdio_mode::kind::inherit: return std::nullopt;
-            case stdio_mode::kind::merge:
-                if (index == 0)
-                {
-                    diagnostics d;
-                    d.program = cmd_.program();
-                    d.step = "validate command";
-                    d.detail = "stdio_mode::merge() is for stderr only";
-                    return error(errc::invalid_argument, std::move(d));
-                }
-                s.err_to_out = true;
-                return std::nullopt;
-            case stdio_mode::kind::null:
-                child.reset(::open("/dev/null", O_WRONLY | O_CLOEXEC));
-                break;
-            case stdio_mode::kind::file:
-                child.reset(::open(m.path().c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (m.append() ? O_APPEND : O_TRUNC),
-                                   0644));
-                if (child.fd < 0)
-                    return step_error(errno, cmd_.program(), index == 0 ? "open stdout file" : "open stderr file",
-                                      m.path());
-                return std::nullopt;
-            case stdio_mode::kind::pipe:
-            {
-                int p[2];
-                if (::pipe2(p, O_CLOEXEC) != 0)
-                    return step_error(errno, cmd_.program(), name);
-                child.reset(p[1]);
-                stream(index).assign(p[0]);
-                ++open_streams;
-                return std::nullopt;
-            }
-            }
-            if (child.fd < 0)
-                return step_error(errno, cmd_.program(), "open /dev/null");
-            return std::nullopt;
-        };
-        if (auto e = output(cmd_.stdout_config(), out, 0, "pipe2 stdout"))
-            return e;
-        if (auto e = output(cmd_.stderr_config(), err, 1, "pipe2 stderr"))
-            return e;
-        s.out = out.fd;
-        s.err = err.fd;
-        fsm_.emplace(open_streams, cmd_.grace_value().has_value(), native_signal(cmd_.timeout_signal_value()));
-        return std::nullopt;
-    }
-
     asio::posix::stream_descriptor& stream(int i) { return i == 0 ? out_ : err_; }
 
     void read_more(int i)
     {
         std::string& buf = bufs_[i];
         std::size_t& len = lens_[i];
+        if (bounded_[i])
+            len = 0; // the buffer is only a chunk; byte_capture keeps the output
         if (buf.size() < len + read_chunk)
             buf.resize(std::max(buf.size() * 2, len + read_chunk));
         stream(i).async_read_some(asio::buffer(buf.data() + len, buf.size() - len),
                                   [self = shared_from_this(), i](error_code ec, std::size_t n) {
+                                      if (n > 0 && !self->delivered_)
+                                          self->on_chunk(i, std::string_view(self->bufs_[i].data() + self->lens_[i], n));
                                       self->lens_[i] += n;
                                       if (ec)
-                                      {
-                                          error_code ignored;
-                                          self->stream(i).close(ignored);
-                                          self->act(self->fsm_->on_stream_closed());
-                                      }
+                                          self->on_stream_end(i);
                                       else
                                           self->read_more(i);
                                   });
     }
 
-    // Writes stdin without ever raising SIGPIPE in this process.
-    static ssize_t write_no_sigpipe(int fd, const char* data, std::size_t len)
-    {
-        sigset_t pipe_set, old;
-        sigemptyset(&pipe_set);
-        sigaddset(&pipe_set, SIGPIPE);
-        sigset_t pending;
-        ::pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-        sigpending(&pending);
-        bool was_pending = sigismember(&pending, SIGPIPE);
-        ssize_t n = ::write(fd, data, len);
-        int e = errno;
-        if (n < 0 && e == EPIPE && !was_pending)
-        {
-            timespec zero{0, 0};
-            ::sigtimedwait(&pipe_set, nullptr, &zero);
-        }
-        ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-        errno = e;
-        return n;
-    }
-
     void write_stdin()
     {
-        const std::string& data = *stdin_data_;
+        const std::string& data = cmd_.stdin_config().data();
         while (stdin_off_ < data.size())
         {
-            ssize_t n = write_no_sigpipe(in_.native_handle(), data.data() + stdin_off_, data.size() - stdin_off_);
+            ssize_t n = detail::write_no_sigpipe(in_.native_handle(), data.data() + stdin_off_, data.size() - stdin_off_);
             if (n > 0)
             {
                 stdin_off_ += static_cast<std::size_t>(n);
@@ -408,7 +288,10 @@ private:
         else if (a.kill_signal != 0)
             (void)group_->signal(other_signal(a.kill_signal));
         if (a.cancel_timer)
+        {
             timer_.cancel();
+            idle_timer_.cancel();
+        }
         if (a.arm_grace)
         {
             timer_.expires_after(*cmd_.grace_value());
@@ -435,8 +318,10 @@ private:
         r.accepted = r.code() && cmd_.accepts(*r.code());
         for (int i = 0; i < 2; ++i)
             bufs_[i].resize(lens_[i]);
-        r.std_out = std::move(bufs_[0]);
-        r.std_err = std::move(bufs_[1]);
+        r.std_out = bounded_[0] ? bounded_[0]->take() : std::move(bufs_[0]);
+        r.std_err = bounded_[1] ? bounded_[1]->take() : std::move(bufs_[1]);
+        r.std_out_truncated = bounded_[0] && bounded_[0]->truncated();
+        r.std_err_truncated = bounded_[1] && bounded_[1]->truncated();
         diagnostics& d = r.diagnostics;
         d = diag_;
         d.exit_code = r.code();
@@ -444,7 +329,9 @@ private:
         d.elapsed = r.duration;
         const std::string& tail_src = cmd_.stderr_config().type() == stdio_mode::kind::merge ? r.std_out : r.std_err;
         d.stderr_tail = tail_src.substr(tail_src.size() > stderr_tail_bytes ? tail_src.size() - stderr_tail_bytes : 0);
-        error_code ec = fsm_->cancelled() ? make_error_code(errc::cancelled) : error_code();
+        error_code ec = output_limit_       ? make_error_code(errc::output_limit)
+                        : fsm_->cancelled() ? make_error_code(errc::cancelled)
+                                            : error_code();
         deliver(ec, std::move(r));
     }
 
@@ -453,7 +340,9 @@ private:
         process_result r;
         r.outcome = run_outcome::exited(0);
         r.accepted = false;
-        r.diagnostics = with_program(e).diag();
+        r.diagnostics = e.diag();
+        if (r.diagnostics.program.empty())
+            r.diagnostics.program = cmd_.program();
         r.duration = clock::now() - start_time_;
         r.diagnostics.elapsed = r.duration;
         deliver(e.code(), std::move(r));
@@ -468,6 +357,7 @@ private:
             slot.clear();
         error_code ignored;
         timer_.cancel();
+        idle_timer_.cancel();
         out_.close(ignored);
         err_.close(ignored);
         in_.close(ignored);
@@ -486,13 +376,18 @@ private:
     process_group_options opts_;
     asio::posix::stream_descriptor out_, err_, in_, exit_watch_;
     asio::steady_timer timer_;
+    asio::steady_timer idle_timer_;
+    std::array<std::optional<detail::byte_capture>, 2> bounded_;
+    std::array<std::optional<detail::line_splitter>, 2> tee_split_;
+    std::array<std::optional<detail::decoder>, 2> tee_dec_;
+    std::string scratch_;
+    bool output_limit_ = false;
     std::optional<process_group> group_;
     std::shared_ptr<detail::child_record> record_;
     std::optional<detail::capture_fsm> fsm_;
     std::optional<std::stop_callback<stop_fn>> stop_cb_;
     std::array<std::string, 2> bufs_;
     std::array<std::size_t, 2> lens_{0, 0};
-    const std::string* stdin_data_ = nullptr;
     std::size_t stdin_off_ = 0;
     clock::time_point start_time_ = clock::now();
     diagnostics diag_;

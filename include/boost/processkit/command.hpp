@@ -9,11 +9,14 @@
 #include <boost/processkit/signal.hpp>
 
 #include <chrono>
+#include <cstddef>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace boost {
@@ -89,6 +92,36 @@ private:
     kind kind_;
     std::string data_;
 };
+
+/// What a bounded output buffer drops when it is full.
+enum class overflow_mode
+{
+    drop_oldest, ///< keep the newest output (a ring)
+    drop_newest, ///< keep the first output, discard what comes after
+    error,       ///< fail the run (or end the stream) with `errc::output_limit`
+};
+
+/// Bounds on the output kept in memory, per stream (stdout and stderr each).
+/// Unset limits are unbounded. Truncation is reported: `process_result`'s
+/// `std_out_truncated` / `std_err_truncated`, and the live streams'
+/// `truncated()`.
+struct output_buffer_policy
+{
+    std::optional<std::size_t> max_lines;
+    std::optional<std::size_t> max_bytes;
+    overflow_mode mode = overflow_mode::drop_oldest;
+};
+
+/// What ends a line of output.
+enum class line_terminator
+{
+    newline,         ///< `\n` (a `\r` before it is dropped)
+    carriage_return, ///< `\r`, `\n` or `\r\n`: progress bars count as lines
+};
+
+/// A per-line callback ("tee"), called on the I/O thread for every line while
+/// the output is still captured or streamed.
+using line_handler = std::function<void(std::string_view line)>;
 
 /// A description of a child process to run: program, arguments, working
 /// directory, environment, stdio, accepted exit codes, timeout and
@@ -218,6 +251,50 @@ public:
         return *this;
     }
 
+    /// Bounds for captured and streamed output (default: unbounded).
+    command& output_buffer(output_buffer_policy p)
+    {
+        buffer_ = p;
+        return *this;
+    }
+    /// How lines end, for line streams, tee handlers and `first_line`.
+    command& line_end(processkit::line_terminator t)
+    {
+        line_end_ = t;
+        return *this;
+    }
+    /// The encoding of the child's stdout/stderr (an iconv name such as
+    /// "ISO-8859-1"); text is converted to UTF-8 for `output_string` and the
+    /// line streams, with invalid input replaced by U+FFFD. Default: UTF-8.
+    command& stdout_encoding(std::string name)
+    {
+        stdout_encoding_ = std::move(name);
+        return *this;
+    }
+    command& stderr_encoding(std::string name)
+    {
+        stderr_encoding_ = std::move(name);
+        return *this;
+    }
+    /// Tee: `h` sees every stdout (stderr) line while it is still captured.
+    command& on_stdout_line(line_handler h)
+    {
+        stdout_tee_ = std::move(h);
+        return *this;
+    }
+    command& on_stderr_line(line_handler h)
+    {
+        stderr_tee_ = std::move(h);
+        return *this;
+    }
+    /// Kill the tree when no output arrives on stdout or stderr for `d`; the
+    /// outcome is then `timed_out` (the diagnostics say "idle").
+    command& idle_timeout(duration d)
+    {
+        idle_timeout_ = d;
+        return *this;
+    }
+
     // Observers.
     const std::string& program() const noexcept { return program_; }
     const std::vector<std::string>& arguments() const noexcept { return args_; }
@@ -242,6 +319,13 @@ public:
     const std::optional<duration>& grace_value() const noexcept { return timeout_grace_; }
     processkit::signal timeout_signal_value() const noexcept { return timeout_signal_; }
     const std::stop_token& cancel_token() const noexcept { return cancel_; }
+    const output_buffer_policy& buffer_policy() const noexcept { return buffer_; }
+    processkit::line_terminator line_end_value() const noexcept { return line_end_; }
+    const std::string& stdout_encoding_value() const noexcept { return stdout_encoding_; }
+    const std::string& stderr_encoding_value() const noexcept { return stderr_encoding_; }
+    const line_handler& stdout_tee() const noexcept { return stdout_tee_; }
+    const line_handler& stderr_tee() const noexcept { return stderr_tee_; }
+    const std::optional<duration>& idle_timeout_value() const noexcept { return idle_timeout_; }
 
 private:
     std::string program_;
@@ -259,6 +343,13 @@ private:
     std::optional<duration> timeout_grace_;
     processkit::signal timeout_signal_ = processkit::signal::term;
     std::stop_token cancel_;
+    output_buffer_policy buffer_;
+    processkit::line_terminator line_end_ = processkit::line_terminator::newline;
+    std::string stdout_encoding_;
+    std::string stderr_encoding_;
+    line_handler stdout_tee_;
+    line_handler stderr_tee_;
+    std::optional<duration> idle_timeout_;
 };
 
 } // namespace processkit

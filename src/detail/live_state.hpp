@@ -1,0 +1,111 @@
+// Copyright (c) 2026 The processkit authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
+
+#ifndef BOOST_PROCESSKIT_SRC_DETAIL_LIVE_STATE_HPP
+#define BOOST_PROCESSKIT_SRC_DETAIL_LIVE_STATE_HPP
+
+#include <boost/processkit/running_process.hpp>
+
+#include "decoder.hpp"
+#include "line_splitter.hpp"
+#include "output_buffer.hpp"
+#include "spawn_run.hpp"
+
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <stop_token>
+#include <list>
+
+namespace boost {
+namespace processkit {
+namespace detail {
+
+template <class Sig>
+using any_handler = asio::any_completion_handler<Sig>;
+
+/// Everything behind a running_process. All members are touched only on
+/// `strand`, except the thread-safe `group` and `record`.
+struct live_state : std::enable_shared_from_this<live_state>
+{
+    using clock = std::chrono::steady_clock;
+
+    live_state(asio::any_io_executor ex, command c);
+    ~live_state();
+
+    asio::any_io_executor ex;
+    asio::strand<asio::any_io_executor> strand;
+    command cmd;
+    clock::time_point start_time = clock::now();
+
+    std::optional<process_group> group;
+    std::shared_ptr<child_record> record;
+    int pid = -1;
+    bool closed = false; ///< the handle was destroyed: everything is torn down
+
+    struct stream
+    {
+        explicit stream(asio::any_io_executor ex, const command& c);
+        asio::posix::stream_descriptor pipe;
+        line_splitter splitter;
+        std::optional<decoder> dec;
+        line_queue queue;
+        std::string chunk;    ///< read buffer
+        std::string decoded;  ///< scratch for decoding
+        bool eof = false;
+        error_code end;       ///< why the stream ended early (output_limit)
+        std::optional<any_handler<void(error_code, std::string)>> waiter;
+    };
+    std::array<std::unique_ptr<stream>, 2> streams;
+    std::uint64_t next_seq = 0;
+    std::optional<any_handler<void(error_code, output_event)>> event_waiter;
+    bool exit_event_sent = false;
+
+    // Exit.
+    asio::posix::stream_descriptor exit_watch;
+    std::optional<run_outcome> outcome;
+    std::chrono::nanoseconds duration{};
+    /// Pending waits, keyed by operation id (cancellation finds them by it).
+    std::list<std::pair<std::uint64_t, any_handler<void(error_code, run_outcome)>>> exit_waiters;
+    std::list<std::pair<std::uint64_t, any_handler<void(error_code, finished)>>> finish_waiters;
+    std::atomic<std::uint64_t> next_op_id{1};
+    asio::steady_timer timeout_timer;
+    asio::steady_timer idle_timer;
+    bool timed_out = false;
+    bool idle_expired = false;
+    std::optional<std::stop_callback<std::function<void()>>> stop_cb;
+
+    // Stdin.
+    asio::posix::stream_descriptor in;
+    struct pending_write
+    {
+        std::string data;
+        any_handler<void(error_code)> handler;
+    };
+    std::deque<pending_write> writes;
+    std::size_t write_off = 0;
+    bool writing = false;
+    bool stdin_eof_requested = false;
+
+    // Probes that watch output.
+    struct output_probe
+    {
+        std::uint64_t id;
+        std::function<bool(std::string_view)> line_pred; ///< set: a line probe
+        std::string text;                                ///< else: text to find
+        std::shared_ptr<asio::steady_timer> timer;
+        any_handler<void(error_code, std::string)> handler;
+    };
+    std::list<output_probe> probes;
+};
+
+} // namespace detail
+} // namespace processkit
+} // namespace boost
+
+#endif // BOOST_PROCESSKIT_SRC_DETAIL_LIVE_STATE_HPP

@@ -1,0 +1,44 @@
+// Copyright (c) 2026 The processkit authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
+
+#ifndef BOOST_PROCESSKIT_SRC_DETAIL_SPAWN_RUN_HPP
+#define BOOST_PROCESSKIT_SRC_DETAIL_SPAWN_RUN_HPP
+
+#include <boost/processkit/command.hpp>
+#include <boost/processkit/process_group.hpp>
+
+#include "child_record.hpp"
+#include "unique_fd.hpp"
+
+#include <memory>
+
+namespace boost {
+namespace processkit {
+namespace detail {
+
+/// A command started in its own private group, with the parent's ends of
+/// the pipes the command asked for.
+struct started_child
+{
+    process_group group;
+    std::shared_ptr<child_record> record;
+    unique_fd stdin_w;  ///< write end of the child's stdin (stdin bytes, or interactive)
+    unique_fd stdout_r; ///< read end of the child's stdout (stdio_mode::pipe)
+    unique_fd stderr_r; ///< read end of the child's stderr (stdio_mode::pipe)
+};
+
+/// Validates and resolves `cmd`, opens its stdio, creates a private group
+/// and launches the child into it. With `interactive_stdin`, a default
+/// (null) stdin becomes a pipe the caller can write to. On failure nothing is
+/// left behind and the error carries the diagnostics.
+result<started_child> spawn_run(const command& cmd, const process_group_options& opts, bool interactive_stdin);
+
+/// write(2) that never raises SIGPIPE in this process (EPIPE is returned).
+ssize_t write_no_sigpipe(int fd, const char* data, std::size_t len) noexcept;
+
+} // namespace detail
+} // namespace processkit
+} // namespace boost
+
+#endif // BOOST_PROCESSKIT_SRC_DETAIL_SPAWN_RUN_HPP

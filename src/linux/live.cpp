@@ -1,0 +1,1014 @@
+// Copyright (c) 2026 The processkit authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
+
+// running_process: a started child, its line streams, stdin, probes and waits.
+
+#include "../detail/live_state.hpp"
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include <arpa/inet.h>
+#include <future>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+
+namespace boost {
+namespace processkit {
+namespace detail {
+namespace {
+
+using clock = std::chrono::steady_clock;
+constexpr std::size_t read_chunk = 64 * 1024;
+constexpr auto poll_interval = std::chrono::milliseconds(20);
+
+// The executor behind `start(cmd)`: one I/O thread for the whole process,
+// never destroyed (processes started from it may outlive any static).
+asio::any_io_executor background_executor()
+{
+    static asio::io_context* ctx = [] {
+        auto* c = new asio::io_context(1);
+        auto* guard = new asio::executor_work_guard<asio::io_context::executor_type>(c->get_executor());
+        (void)guard;
+        std::thread([c] { c->run(); }).detach();
+        return c;
+    }();
+    return ctx->get_executor();
+}
+
+// Completes `h` on its associated executor, never inside the caller.
+template <class Handler, class... Args>
+void complete(live_state& s, Handler h, Args... args)
+{
+    auto slot = asio::get_associated_cancellation_slot(h);
+    if (slot.is_connected())
+        slot.clear();
+    // Post through the strand, then hand over to the handler's own executor.
+    asio::post(s.strand, [ex = s.ex, h = std::move(h), ... a = std::move(args)]() mutable {
+        auto hex = asio::get_associated_executor(h, ex);
+        asio::dispatch(hex, [h = std::move(h), ... a = std::move(a)]() mutable { std::move(h)(std::move(a)...); });
+    });
+}
+
+error_code code(errc e) { return make_error_code(e); }
+
+// Connects `h`'s cancellation slot, in the initiating thread, before the
+// operation is posted: a cancellation emitted right after initiation then
+// reaches the strand after the operation and finds it (by id) pending.
+template <class Handler, class Fn>
+void on_cancel(live_state& s, Handler& h, Fn fn)
+{
+    auto slot = asio::get_associated_cancellation_slot(h);
+    if (!slot.is_connected())
+        return;
+    std::weak_ptr<live_state> weak = s.shared_from_this();
+    slot.assign([weak, fn](asio::cancellation_type) mutable {
+        if (auto sp = weak.lock())
+            asio::post(sp->strand, [sp, fn]() mutable { fn(*sp); });
+    });
+}
+
+bool streams_done(const live_state& s)
+{
+    for (auto& st : s.streams)
+        if (st && !st->eof)
+            return false;
+    return true;
+}
+
+void check_probes_after_exit(live_state& s);
+void deliver_events(live_state& s);
+void deliver_finish(live_state& s);
+
+// ---------------------------------------------------------------- output
+
+void probe_line(live_state& s, std::string_view line)
+{
+    for (auto it = s.probes.begin(); it != s.probes.end();)
+    {
+        bool hit = it->line_pred ? it->line_pred(line) : line.find(it->text) != std::string_view::npos;
+        if (!hit)
+        {
+            ++it;
+            continue;
+        }
+        it->timer->cancel();
+        complete(s, std::move(it->handler), error_code(), std::string(line));
+        it = s.probes.erase(it);
+    }
+}
+
+void probe_partial(live_state& s, std::string_view partial)
+{
+    if (partial.empty())
+        return;
+    for (auto it = s.probes.begin(); it != s.probes.end();)
+    {
+        if (it->line_pred || partial.find(it->text) == std::string_view::npos)
+        {
+            ++it;
+            continue;
+        }
+        it->timer->cancel();
+        complete(s, std::move(it->handler), error_code(), std::string(partial));
+        it = s.probes.erase(it);
+    }
+}
+
+void accept_line(live_state& s, int which, std::string_view line)
+{
+    auto& st = *s.streams[which];
+    const line_handler& tee = which == 0 ? s.cmd.stdout_tee() : s.cmd.stderr_tee();
+    if (tee)
+        tee(line);
+    if (!s.probes.empty())
+        probe_line(s, line);
+    if (st.end)
+        return; // over an error-mode limit: keep draining, keep nothing
+    if (st.waiter && st.queue.empty())
+    {
+        auto h = std::move(*st.waiter);
+        st.waiter.reset();
+        complete(s, std::move(h), error_code(), std::string(line));
+        ++s.next_seq;
+        return;
+    }
+    if (!st.queue.push(std::string(line), s.next_seq++))
+        st.end = code(errc::output_limit);
+}
+
+void feed(live_state& s, int which, std::string_view bytes)
+{
+    auto& st = *s.streams[which];
+    std::string_view text = bytes;
+    if (st.dec)
+    {
+        st.decoded.clear();
+        st.dec->feed(bytes, st.decoded);
+        text = st.decoded;
+    }
+    st.splitter.feed(text, [&](std::string_view line) { accept_line(s, which, line); });
+    if (!s.probes.empty())
+        probe_partial(s, st.splitter.partial());
+}
+
+void end_stream(live_state& s, int which)
+{
+    auto& st = *s.streams[which];
+    if (st.eof)
+        return;
+    if (st.dec)
+    {
+        st.decoded.clear();
+        st.dec->finish(st.decoded);
+        st.splitter.feed(st.decoded, [&](std::string_view line) { accept_line(s, which, line); });
+    }
+    st.splitter.finish([&](std::string_view line) { accept_line(s, which, line); });
+    st.eof = true;
+    error_code ignored;
+    st.pipe.close(ignored);
+    if (st.waiter && st.queue.empty())
+    {
+        auto h = std::move(*st.waiter);
+        st.waiter.reset();
+        complete(s, std::move(h), st.end ? st.end : code(errc::end_of_stream), std::string());
+    }
+    deliver_events(s);
+    deliver_finish(s);
+    check_probes_after_exit(s);
+}
+
+void arm_idle(live_state& s)
+{
+    if (!s.cmd.idle_timeout_value() || s.outcome)
+        return;
+    s.idle_timer.expires_after(*s.cmd.idle_timeout_value());
+    s.idle_timer.async_wait([self = s.shared_from_this()](error_code ec) {
+        if (ec || self->outcome)
+            return;
+        self->idle_expired = true;
+        self->timed_out = true;
+        (void)self->group->kill_all();
+    });
+}
+
+void read_more(live_state& s, int which)
+{
+    auto& st = *s.streams[which];
+    st.chunk.resize(read_chunk);
+    st.pipe.async_read_some(asio::buffer(st.chunk), [self = s.shared_from_this(), which](error_code ec, std::size_t n) {
+        auto& s = *self;
+        if (n > 0)
+        {
+            feed(s, which, std::string_view(s.streams[which]->chunk.data(), n));
+            arm_idle(s);
+        }
+        if (ec)
+            end_stream(s, which);
+        else
+            read_more(s, which);
+    });
+}
+
+// ---------------------------------------------------------------- exit
+
+void check_probes_after_exit(live_state& s)
+{
+    // A child that exited can no longer become ready -- but only once all of
+    // its output has been seen, or a last "ready" line could be missed.
+    if (!s.outcome || !streams_done(s))
+        return;
+    while (!s.probes.empty())
+    {
+        auto& p = s.probes.front();
+        p.timer->cancel();
+        complete(s, std::move(p.handler), code(errc::not_ready), std::string());
+        s.probes.pop_front();
+    }
+}
+
+finished make_finished(live_state& s)
+{
+    finished f;
+    f.outcome = *s.outcome;
+    f.duration = s.duration;
+    if (auto& err = s.streams[1])
+    {
+        f.std_err_truncated = err->queue.truncated();
+        while (!err->queue.empty())
+        {
+            if (!f.std_err.empty())
+                f.std_err += '\n';
+            f.std_err += err->queue.pop();
+        }
+    }
+    f.diagnostics.program = s.cmd.program();
+    f.diagnostics.exit_code = f.outcome.code();
+    f.diagnostics.signal = f.outcome.signal();
+    f.diagnostics.elapsed = f.duration;
+    f.diagnostics.stderr_tail = f.std_err.substr(f.std_err.size() > 4096 ? f.std_err.size() - 4096 : 0);
+    if (s.cmd.timeout_value())
+        f.diagnostics.timeout = *s.cmd.timeout_value();
+    if (s.idle_expired)
+        f.diagnostics.detail = "idle";
+    return f;
+}
+
+void deliver_finish(live_state& s)
+{
+    if (!s.outcome || !streams_done(s) || s.finish_waiters.empty())
+        return;
+    auto f = make_finished(s);
+    while (!s.finish_waiters.empty())
+    {
+        complete(s, std::move(s.finish_waiters.front().second), error_code(), f);
+        s.finish_waiters.pop_front();
+    }
+}
+
+void fail_writes(live_state& s)
+{
+    while (!s.writes.empty())
+    {
+        complete(s, std::move(s.writes.front().handler), code(errc::stdin_closed));
+        s.writes.pop_front();
+    }
+    s.write_off = 0;
+    error_code ignored;
+    s.in.close(ignored);
+}
+
+void on_exit(live_state& s)
+{
+    auto st = s.record->try_reap();
+    if (!st)
+    {
+        s.exit_watch.async_wait(asio::posix::descriptor_base::wait_read,
+                                [self = s.shared_from_this()](error_code) { on_exit(*self); });
+        return;
+    }
+    (void)s.group->kill_all(); // the run is over: nothing it left behind survives
+    s.duration = clock::now() - s.start_time;
+    if (s.timed_out)
+        s.outcome = run_outcome::timed_out();
+    else if (st->exited)
+        s.outcome = run_outcome::exited(st->value);
+    else
+        s.outcome = run_outcome::signalled(st->value);
+    s.timeout_timer.cancel();
+    s.idle_timer.cancel();
+    s.stop_cb.reset();
+    if (s.exit_watch.is_open())
+        s.exit_watch.release(); // the record owns the pidfd
+    error_code ec = s.cmd.cancel_token().stop_requested() && !s.timed_out ? code(errc::cancelled) : error_code();
+    while (!s.exit_waiters.empty())
+    {
+        complete(s, std::move(s.exit_waiters.front().second), ec, *s.outcome);
+        s.exit_waiters.pop_front();
+    }
+    if (!s.writing)
+        fail_writes(s);
+    deliver_events(s);
+    deliver_finish(s);
+    check_probes_after_exit(s);
+}
+
+// ---------------------------------------------------------------- events
+
+void deliver_events(live_state& s)
+{
+    if (!s.event_waiter)
+        return;
+    int pick = -1;
+    for (int i = 0; i < 2; ++i)
+        if (s.streams[i] && !s.streams[i]->queue.empty() &&
+            (pick < 0 || s.streams[i]->queue.front_seq() < s.streams[pick]->queue.front_seq()))
+            pick = i;
+    output_event ev;
+    if (pick >= 0)
+    {
+        ev.type = pick == 0 ? output_event::kind::stdout_line : output_event::kind::stderr_line;
+        ev.line = s.streams[pick]->queue.pop();
+    }
+    else if (s.outcome && streams_done(s) && !s.exit_event_sent)
+    {
+        ev.type = output_event::kind::exited;
+        ev.outcome = s.outcome;
+        s.exit_event_sent = true;
+    }
+    else if (s.outcome && streams_done(s))
+    {
+        auto h = std::move(*s.event_waiter);
+        s.event_waiter.reset();
+        complete(s, std::move(h), code(errc::end_of_stream), output_event{});
+        return;
+    }
+    else
+        return;
+    auto h = std::move(*s.event_waiter);
+    s.event_waiter.reset();
+    complete(s, std::move(h), error_code(), std::move(ev));
+}
+
+// ---------------------------------------------------------------- stdin
+
+void pump_stdin(live_state& s)
+{
+    while (!s.writes.empty())
+    {
+        auto& w = s.writes.front();
+        while (s.write_off < w.data.size())
+        {
+            ssize_t n = write_no_sigpipe(s.in.native_handle(), w.data.data() + s.write_off, w.data.size() - s.write_off);
+            if (n > 0)
+            {
+                s.write_off += static_cast<std::size_t>(n);
+                continue;
+            }
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            {
+                s.writing = true;
+                s.in.async_wait(asio::posix::descriptor_base::wait_write, [self = s.shared_from_this()](error_code ec) {
+                    self->writing = false;
+                    if (ec)
+                        fail_writes(*self);
+                    else
+                        pump_stdin(*self);
+                });
+                return;
+            }
+            return fail_writes(s); // EPIPE: the child closed its stdin or exited
+        }
+        complete(s, std::move(w.handler), error_code());
+        s.writes.pop_front();
+        s.write_off = 0;
+    }
+    if (s.stdin_eof_requested)
+    {
+        error_code ignored;
+        s.in.close(ignored);
+    }
+}
+
+// ---------------------------------------------------------------- blocking bridge
+
+// The diagnostics for a failed operation: how the run ended, if it has.
+diagnostics describe(live_state& s, error_code ec)
+{
+    std::promise<diagnostics> p;
+    asio::post(s.strand, [&] {
+        diagnostics d;
+        d.program = s.cmd.program();
+        d.elapsed = clock::now() - s.start_time;
+        if (s.outcome)
+        {
+            d.exit_code = s.outcome->code();
+            d.signal = s.outcome->signal();
+            if (ec == errc::not_ready)
+                d.detail = "the process ended before it became ready";
+        }
+        else if (ec == errc::not_ready)
+            d.detail = "the probe's deadline passed";
+        p.set_value(std::move(d));
+    });
+    return p.get_future().get();
+}
+
+template <class T, class Initiate>
+result<T> block(live_state& s, Initiate initiate)
+{
+    if (s.strand.running_in_this_thread())
+    {
+        diagnostics d;
+        d.program = s.cmd.program();
+        d.detail = "blocking call on the thread that serves the process";
+        return error(errc::unsupported, std::move(d));
+    }
+    using value_t = std::conditional_t<std::is_void_v<T>, bool, T>;
+    std::promise<std::pair<error_code, std::optional<value_t>>> p;
+    auto f = p.get_future();
+    if constexpr (std::is_void_v<T>)
+        initiate([&p](error_code ec) { p.set_value({ec, std::nullopt}); });
+    else
+        initiate([&p](error_code ec, T v) { p.set_value({ec, std::optional<value_t>(std::move(v))}); });
+    auto [ec, v] = f.get();
+    if (ec)
+        return error(ec, describe(s, ec));
+    if constexpr (std::is_void_v<T>)
+        return outcome_v2::success();
+    else
+        return std::move(*v);
+}
+
+// Completes the probe `id`, if still pending, with `ec`.
+void end_probe(live_state& s, std::uint64_t id, error_code ec)
+{
+    for (auto p = s.probes.begin(); p != s.probes.end(); ++p)
+        if (p->id == id)
+        {
+            p->timer->cancel();
+            complete(s, std::move(p->handler), ec, std::string());
+            s.probes.erase(p);
+            return;
+        }
+}
+
+// Completes the waiter `id` of `list`, if still pending, with `cancelled`.
+template <class List, class Value>
+void cancel_waiter(live_state& s, List& list, std::uint64_t id, Value empty)
+{
+    for (auto it = list.begin(); it != list.end(); ++it)
+        if (it->first == id)
+        {
+            auto h = std::move(it->second);
+            list.erase(it);
+            complete(s, std::move(h), code(errc::cancelled), std::move(empty));
+            return;
+        }
+}
+
+void start_deadline(live_state& s, std::list<live_state::output_probe>::iterator it, std::chrono::nanoseconds d)
+{
+    it->timer->expires_after(d);
+    std::weak_ptr<live_state> weak = s.shared_from_this();
+    it->timer->async_wait([weak, id = it->id](error_code ec) {
+        if (auto sp = weak.lock(); sp && !ec)
+            end_probe(*sp, id, code(errc::not_ready));
+    });
+}
+
+} // namespace
+
+live_state::stream::stream(asio::any_io_executor e, const command& c)
+    : pipe(e), splitter(c.line_end_value()), queue(c.buffer_policy())
+{
+}
+
+live_state::live_state(asio::any_io_executor e, command c)
+    : ex(e), strand(asio::make_strand(e)), cmd(std::move(c)), exit_watch(strand), timeout_timer(strand),
+      idle_timer(strand), in(strand)
+{
+}
+
+live_state::~live_state()
+{
+    if (exit_watch.is_open())
+        exit_watch.release(); // the record owns the pidfd
+}
+
+} // namespace detail
+
+// ---------------------------------------------------------------- start
+
+result<running_process> start(asio::any_io_executor ex, command cmd)
+{
+    if (cmd.cancel_token().stop_requested())
+    {
+        diagnostics d;
+        d.program = cmd.program();
+        return error(errc::cancelled, std::move(d));
+    }
+    std::array<std::optional<detail::decoder>, 2> decoders;
+    const std::string* encodings[2] = {&cmd.stdout_encoding_value(), &cmd.stderr_encoding_value()};
+    for (int i = 0; i < 2; ++i)
+    {
+        // "" validates UTF-8: lines are always valid UTF-8 text.
+        auto d = detail::decoder::create(*encodings[i]);
+        if (!d)
+            return d.error();
+        decoders[i].emplace(std::move(d).value());
+    }
+    auto started = detail::spawn_run(cmd, process_group_options{}, true);
+    if (!started)
+        return started.error();
+    auto s = std::make_shared<detail::live_state>(ex, std::move(cmd));
+    auto& child = started.value();
+    s->group.emplace(std::move(child.group));
+    s->record = std::move(child.record);
+    s->pid = s->record->pid;
+    detail::unique_fd* ends[2] = {&child.stdout_r, &child.stderr_r};
+    for (int i = 0; i < 2; ++i)
+        if (*ends[i])
+        {
+            s->streams[i] = std::make_unique<detail::live_state::stream>(s->strand, s->cmd);
+            s->streams[i]->pipe.assign(ends[i]->release());
+            s->streams[i]->dec = std::move(decoders[i]);
+        }
+    if (child.stdin_w)
+    {
+        s->in.assign(child.stdin_w.release());
+        if (s->cmd.stdin_config().type() == stdin_source::kind::bytes)
+            s->writes.push_back({s->cmd.stdin_config().data(), [](error_code) {}});
+    }
+    s->exit_watch.assign(s->record->pidfd);
+
+    asio::post(s->strand, [s] {
+        auto& st = *s;
+        st.exit_watch.async_wait(asio::posix::descriptor_base::wait_read, [s](error_code) { detail::on_exit(*s); });
+        for (int i = 0; i < 2; ++i)
+            if (st.streams[i])
+                detail::read_more(st, i);
+        if (!st.writes.empty())
+            detail::pump_stdin(st);
+        if (auto t = st.cmd.timeout_value())
+        {
+            st.timeout_timer.expires_after(*t);
+            st.timeout_timer.async_wait([s](error_code ec) {
+                if (ec || s->outcome)
+                    return;
+                s->timed_out = true;
+                if (auto g = s->cmd.grace_value())
+                {
+                    (void)s->group->signal(s->cmd.timeout_signal_value());
+                    s->timeout_timer.expires_after(*g);
+                    s->timeout_timer.async_wait([s](error_code e) {
+                        if (!e && !s->outcome)
+                            (void)s->group->kill_all();
+                    });
+                }
+                else
+                    (void)s->group->kill_all();
+            });
+        }
+        detail::arm_idle(st);
+    });
+    if (s->cmd.cancel_token().stop_possible())
+    {
+        // A stop kills the tree; the callback is dropped when the run ends.
+        std::weak_ptr<detail::live_state> weak = s;
+        s->stop_cb.emplace(s->cmd.cancel_token(), std::function<void()>([weak] {
+                               if (auto sp = weak.lock())
+                                   (void)sp->group->kill_all();
+                           }));
+    }
+    return running_process(std::move(s));
+}
+
+result<running_process> start(command cmd) { return start(detail::background_executor(), std::move(cmd)); }
+
+// ---------------------------------------------------------------- running_process
+
+running_process::running_process(std::shared_ptr<detail::live_state> s) noexcept : state_(std::move(s)) {}
+running_process::running_process(running_process&&) noexcept = default;
+
+running_process& running_process::operator=(running_process&& other) noexcept
+{
+    if (this != &other)
+    {
+        if (state_)
+            (void)state_->group->kill_all();
+        state_ = std::move(other.state_);
+    }
+    return *this;
+}
+
+running_process::~running_process()
+{
+    if (state_)
+        (void)state_->group->kill_all(); // the exit watch then reaps and wraps up
+}
+
+int running_process::pid() const noexcept { return state_->pid; }
+
+std::chrono::nanoseconds running_process::elapsed() const noexcept
+{
+    return std::chrono::steady_clock::now() - state_->start_time;
+}
+
+asio::any_io_executor running_process::get_executor() const noexcept { return state_->ex; }
+
+result<void> running_process::kill() { return state_->group->kill_all(); }
+
+result<void> running_process::signal(processkit::signal s) { return state_->group->signal(s); }
+
+void running_process::initiate_wait(asio::any_completion_handler<void(error_code, run_outcome)> h)
+{
+    auto s = state_;
+    auto id = s->next_op_id++;
+    detail::on_cancel(*s, h, [id](detail::live_state& st) {
+        detail::cancel_waiter(st, st.exit_waiters, id, run_outcome::exited(0));
+    });
+    asio::post(s->strand, [s, id, h = std::move(h)]() mutable {
+        if (s->outcome)
+            return detail::complete(*s, std::move(h), error_code(), *s->outcome);
+        s->exit_waiters.emplace_back(id, std::move(h));
+    });
+}
+
+result<run_outcome> running_process::wait()
+{
+    return detail::block<run_outcome>(*state_, [this](auto h) { initiate_wait(std::move(h)); });
+}
+
+void running_process::initiate_finish(asio::any_completion_handler<void(error_code, finished)> h)
+{
+    auto s = state_;
+    auto id = s->next_op_id++;
+    detail::on_cancel(*s, h, [id](detail::live_state& st) { detail::cancel_waiter(st, st.finish_waiters, id, finished{}); });
+    asio::post(s->strand, [s, id, h = std::move(h)]() mutable {
+        s->finish_waiters.emplace_back(id, std::move(h));
+        detail::deliver_finish(*s);
+    });
+}
+
+result<finished> running_process::finish()
+{
+    return detail::block<finished>(*state_, [this](auto h) { initiate_finish(std::move(h)); });
+}
+
+void running_process::initiate_wait_for_line(std::function<bool(std::string_view)> pred, std::chrono::nanoseconds deadline,
+                                             asio::any_completion_handler<void(error_code, std::string)> h)
+{
+    auto s = state_;
+    auto id = s->next_op_id++;
+    detail::on_cancel(*s, h, [id](detail::live_state& st) { detail::end_probe(st, id, make_error_code(errc::cancelled)); });
+    asio::post(s->strand, [s, id, pred = std::move(pred), deadline, h = std::move(h)]() mutable {
+        for (auto& st : s->streams)
+            if (st)
+            {
+                std::optional<std::string> hit;
+                st->queue.for_each([&](std::string_view line) {
+                    if (!hit && pred(line))
+                        hit.emplace(line);
+                });
+                if (hit)
+                    return detail::complete(*s, std::move(h), error_code(), std::move(*hit));
+            }
+        // (Asio 1.81's any_completion_handler move-assignment re-wraps the
+        // handler endlessly: construct in place, never assign.)
+        s->probes.push_back(detail::live_state::output_probe{id, std::move(pred), std::string(),
+                                                             std::make_shared<asio::steady_timer>(s->strand),
+                                                             std::move(h)});
+        detail::start_deadline(*s, std::prev(s->probes.end()), deadline);
+        detail::check_probes_after_exit(*s);
+    });
+}
+
+result<std::string> running_process::wait_for_line(std::function<bool(std::string_view)> pred,
+                                                   std::chrono::nanoseconds deadline)
+{
+    return detail::block<std::string>(*state_, [&](auto h) { initiate_wait_for_line(std::move(pred), deadline, std::move(h)); });
+}
+
+void running_process::initiate_wait_for_output(std::string text, std::chrono::nanoseconds deadline,
+                                               asio::any_completion_handler<void(error_code)> h)
+{
+    // A text probe is a line probe that also looks at the unterminated tail.
+    auto s = state_;
+    auto id = s->next_op_id++;
+    detail::on_cancel(*s, h, [id](detail::live_state& st) { detail::end_probe(st, id, make_error_code(errc::cancelled)); });
+    asio::post(s->strand, [s, id, text = std::move(text), deadline, h = std::move(h)]() mutable {
+        auto found = [&](std::string_view hay) { return hay.find(text) != std::string_view::npos; };
+        for (auto& st : s->streams)
+            if (st)
+            {
+                bool hit = found(st->splitter.partial());
+                st->queue.for_each([&](std::string_view line) { hit = hit || found(line); });
+                if (hit)
+                    return detail::complete(*s, std::move(h), error_code());
+            }
+        s->probes.push_back(detail::live_state::output_probe{
+            id, {}, std::move(text), std::make_shared<asio::steady_timer>(s->strand),
+            [h = std::move(h)](error_code ec, std::string) mutable { std::move(h)(ec); }});
+        detail::start_deadline(*s, std::prev(s->probes.end()), deadline);
+        detail::check_probes_after_exit(*s);
+    });
+}
+
+result<void> running_process::wait_for_output(std::string text, std::chrono::nanoseconds deadline)
+{
+    return detail::block<void>(*state_, [&](auto h) { initiate_wait_for_output(std::move(text), deadline, std::move(h)); });
+}
+
+void running_process::initiate_wait_for(std::function<bool()> pred, std::chrono::nanoseconds deadline,
+                                        asio::any_completion_handler<void(error_code)> h)
+{
+    struct poller : std::enable_shared_from_this<poller>
+    {
+        std::shared_ptr<detail::live_state> s;
+        std::function<bool()> pred;
+        std::chrono::steady_clock::time_point deadline;
+        asio::steady_timer timer;
+        std::optional<asio::any_completion_handler<void(error_code)>> h;
+        poller(std::shared_ptr<detail::live_state> st, std::function<bool()> p, std::chrono::steady_clock::time_point d,
+               asio::any_completion_handler<void(error_code)> handler)
+            : s(std::move(st)), pred(std::move(p)), deadline(d), timer(s->strand), h(std::move(handler))
+        {
+        }
+        void finish(error_code ec)
+        {
+            if (!h)
+                return;
+            auto handler = std::move(*h);
+            h.reset();
+            detail::complete(*s, std::move(handler), ec);
+        }
+        void tick()
+        {
+            if (!h)
+                return;
+            if (pred())
+                return finish({});
+            auto now = std::chrono::steady_clock::now();
+            if (s->outcome || now >= deadline)
+                return finish(make_error_code(errc::not_ready));
+            timer.expires_after(std::min<std::chrono::steady_clock::duration>(detail::poll_interval, deadline - now));
+            timer.async_wait([self = shared_from_this()](error_code ec) {
+                if (!ec)
+                    self->tick();
+            });
+        }
+    };
+    auto p = std::make_shared<poller>(state_, std::move(pred), std::chrono::steady_clock::now() + deadline, std::move(h));
+    auto weak = std::weak_ptr<poller>(p);
+    detail::on_cancel(*state_, *p->h, [weak](detail::live_state&) {
+        if (auto sp = weak.lock())
+        {
+            sp->timer.cancel();
+            sp->finish(make_error_code(errc::cancelled));
+        }
+    });
+    asio::post(state_->strand, [p] { p->tick(); });
+}
+
+result<void> running_process::wait_for(std::function<bool()> pred, std::chrono::nanoseconds deadline)
+{
+    return detail::block<void>(*state_, [&](auto h) { initiate_wait_for(std::move(pred), deadline, std::move(h)); });
+}
+
+result<void> running_process::wait_for_port(unsigned short port, std::chrono::nanoseconds deadline)
+{
+    return wait_for(make_port_check(port), deadline);
+}
+
+result<void> running_process::wait_for_path(std::string path, std::chrono::nanoseconds deadline)
+{
+    return wait_for(make_path_check(std::move(path)), deadline);
+}
+
+std::function<bool()> running_process::make_port_check(unsigned short port)
+{
+    return [port] {
+        int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            return false;
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(port);
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+        ::close(fd);
+        return ok;
+    };
+}
+
+std::function<bool()> running_process::make_path_check(std::string path)
+{
+    return [path = std::move(path)] {
+        struct stat st;
+        return ::stat(path.c_str(), &st) == 0;
+    };
+}
+
+// ---------------------------------------------------------------- streams
+
+void line_stream::initiate_next(asio::any_completion_handler<void(error_code, std::string)> h)
+{
+    auto s = state_;
+    int which = which_;
+    detail::on_cancel(*s, h, [which](detail::live_state& sv) {
+        auto& st = sv.streams[which];
+        if (!st || !st->waiter)
+            return;
+        auto handler = std::move(*st->waiter);
+        st->waiter.reset();
+        detail::complete(sv, std::move(handler), make_error_code(errc::cancelled), std::string());
+    });
+    asio::post(s->strand, [s, which, h = std::move(h)]() mutable {
+        auto& stp = s->streams[which];
+        if (!stp)
+            return detail::complete(*s, std::move(h), make_error_code(errc::end_of_stream), std::string());
+        auto& st = *stp;
+        if (!st.queue.empty())
+            return detail::complete(*s, std::move(h), error_code(), st.queue.pop());
+        if (st.eof)
+            return detail::complete(*s, std::move(h), st.end ? st.end : make_error_code(errc::end_of_stream),
+                                    std::string());
+        st.waiter.emplace(std::move(h));
+    });
+}
+
+result<std::string> line_stream::next()
+{
+    return detail::block<std::string>(*state_, [this](auto h) { initiate_next(std::move(h)); });
+}
+
+bool line_stream::truncated() const
+{
+    auto& st = state_->streams[which_];
+    return st && st->queue.truncated();
+}
+
+void event_stream::initiate_next(asio::any_completion_handler<void(error_code, output_event)> h)
+{
+    auto s = state_;
+    detail::on_cancel(*s, h, [](detail::live_state& sv) {
+        if (!sv.event_waiter)
+            return;
+        auto handler = std::move(*sv.event_waiter);
+        sv.event_waiter.reset();
+        detail::complete(sv, std::move(handler), make_error_code(errc::cancelled), output_event{});
+    });
+    asio::post(s->strand, [s, h = std::move(h)]() mutable {
+        s->event_waiter.emplace(std::move(h));
+        detail::deliver_events(*s);
+    });
+}
+
+result<output_event> event_stream::next()
+{
+    return detail::block<output_event>(*state_, [this](auto h) { initiate_next(std::move(h)); });
+}
+
+void stdin_writer::initiate_write(std::string data, asio::any_completion_handler<void(error_code)> h)
+{
+    auto s = state_;
+    asio::post(s->strand, [s, data = std::move(data), h = std::move(h)]() mutable {
+        if (!s->in.is_open() || s->stdin_eof_requested)
+            return detail::complete(*s, std::move(h), make_error_code(errc::stdin_closed));
+        s->writes.push_back({std::move(data), std::move(h)});
+        if (!s->writing)
+            detail::pump_stdin(*s);
+    });
+}
+
+result<void> stdin_writer::write(std::string data)
+{
+    return detail::block<void>(*state_, [&](auto h) { initiate_write(std::move(data), std::move(h)); });
+}
+
+void stdin_writer::close()
+{
+    auto s = state_;
+    asio::post(s->strand, [s] {
+        s->stdin_eof_requested = true;
+        if (!s->writing)
+            detail::pump_stdin(*s);
+    });
+}
+
+// ---------------------------------------------------------------- wait_any / wait_all
+
+namespace detail {
+
+void initiate_wait_any(std::vector<running_process*> ps,
+                       asio::any_completion_handler<void(error_code, std::size_t, run_outcome)> h)
+{
+    struct shared
+    {
+        std::mutex mu;
+        std::optional<asio::any_completion_handler<void(error_code, std::size_t, run_outcome)>> h;
+        std::vector<asio::cancellation_signal> cancels;
+    };
+    if (ps.empty())
+    {
+        asio::post(background_executor(), [h = std::move(h)]() mutable {
+            auto hex = asio::get_associated_executor(h, background_executor());
+            asio::dispatch(hex, [h = std::move(h)]() mutable {
+                std::move(h)(make_error_code(errc::invalid_argument), 0, run_outcome::exited(0));
+            });
+        });
+        return;
+    }
+    auto sh = std::make_shared<shared>();
+    sh->h.emplace(std::move(h));
+    sh->cancels = std::vector<asio::cancellation_signal>(ps.size());
+    for (std::size_t i = 0; i < ps.size(); ++i)
+        ps[i]->async_wait(asio::bind_cancellation_slot(sh->cancels[i].slot(), [sh, i](error_code ec, run_outcome o) {
+            std::optional<asio::any_completion_handler<void(error_code, std::size_t, run_outcome)>> h;
+            {
+                std::lock_guard<std::mutex> lk(sh->mu);
+                if (!sh->h || ec == errc::cancelled)
+                    return;
+                h = std::move(sh->h);
+                sh->h.reset();
+            }
+            for (std::size_t j = 0; j < sh->cancels.size(); ++j)
+                if (j != i)
+                    sh->cancels[j].emit(asio::cancellation_type::terminal);
+            std::move(*h)(ec, i, o);
+        }));
+}
+
+void initiate_wait_all(std::vector<running_process*> ps,
+                       asio::any_completion_handler<void(error_code, std::vector<run_outcome>)> h)
+{
+    struct shared
+    {
+        std::mutex mu;
+        std::size_t left;
+        error_code first_error;
+        std::vector<run_outcome> outcomes;
+        std::optional<asio::any_completion_handler<void(error_code, std::vector<run_outcome>)>> h;
+    };
+    auto sh = std::make_shared<shared>();
+    sh->left = ps.size();
+    sh->outcomes.assign(ps.size(), run_outcome::exited(0));
+    sh->h.emplace(std::move(h));
+    if (ps.empty())
+    {
+        asio::post(background_executor(), [sh] {
+            auto hex = asio::get_associated_executor(*sh->h, background_executor());
+            asio::dispatch(hex, [sh] { std::move(*sh->h)(error_code(), std::vector<run_outcome>{}); });
+        });
+        return;
+    }
+    for (std::size_t i = 0; i < ps.size(); ++i)
+        ps[i]->async_wait([sh, i](error_code ec, run_outcome o) {
+            {
+                std::lock_guard<std::mutex> lk(sh->mu);
+                sh->outcomes[i] = o;
+                if (ec && !sh->first_error)
+                    sh->first_error = ec;
+                if (--sh->left != 0)
+                    return;
+            }
+            std::move(*sh->h)(sh->first_error, std::move(sh->outcomes));
+        });
+}
+
+} // namespace detail
+
+result<std::pair<std::size_t, run_outcome>> wait_any(std::vector<running_process*> ps)
+{
+    std::promise<std::tuple<error_code, std::size_t, run_outcome>> p;
+    auto f = p.get_future();
+    detail::initiate_wait_any(std::move(ps), [&p](error_code ec, std::size_t i, run_outcome o) { p.set_value({ec, i, o}); });
+    auto [ec, i, o] = f.get();
+    if (ec)
+        return error(ec);
+    return std::make_pair(i, o);
+}
+
+result<std::vector<run_outcome>> wait_all(std::vector<running_process*> ps)
+{
+    std::promise<std::pair<error_code, std::vector<run_outcome>>> p;
+    auto f = p.get_future();
+    detail::initiate_wait_all(std::move(ps), [&p](error_code ec, std::vector<run_outcome> o) { p.set_value({ec, std::move(o)}); });
+    auto [ec, o] = f.get();
+    if (ec)
+        return error(ec);
+    return o;
+}
+
+} // namespace processkit
+} // namespace boost
