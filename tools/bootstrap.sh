@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(g++ cmake make python3 libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev
+packages=(g++ cmake make python3 procps libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev
           libboost-filesystem1.81-dev libboost-system1.81-dev libboost1.81-tools-dev)
 missing=()
 for p in "${packages[@]}"; do

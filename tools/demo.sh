@@ -14,3 +14,9 @@ echo "== processkit demo (automatic mechanism)"
 ./build/example/processkit demo
 echo "== processkit demo --mechanism process_group"
 ./build/example/processkit demo --mechanism process_group
+echo "== processkit run --timeout 300 -- sh -c 'sleep 30 & sleep 30' (timeout kills the whole tree)"
+status=0
+./build/example/processkit run --timeout 300 -- sh -c 'sleep 30 & sleep 30' || status=$?
+echo "exit status $status (124 = timed out)"
+if pgrep -f "^sleep 30$" >/dev/null; then echo "FAIL: a sleep survived"; exit 1; fi
+echo "no sleep survived"

@@ -13,6 +13,7 @@
 #include <boost/processkit/process_group.hpp>
 #include <boost/processkit/process_result.hpp>
 #include <boost/processkit/process_runner.hpp>
+#include <boost/processkit/running_process.hpp>
 #include <boost/processkit/signal.hpp>
 
 #endif // BOOST_PROCESSKIT_HPP

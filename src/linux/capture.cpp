@@ -397,6 +397,11 @@ private:
 
 } // namespace
 
+result<running_process> job_runner::start(asio::any_io_executor ex, command cmd)
+{
+    return processkit::start(std::move(ex), std::move(cmd), options_);
+}
+
 void job_runner::async_capture(asio::any_io_executor ex, command cmd, capture_handler handler)
 {
     std::make_shared<capture_op>(std::move(ex), std::move(cmd), std::move(handler), options_)->start();

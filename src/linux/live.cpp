@@ -509,7 +509,9 @@ live_state::~live_state()
 
 // ---------------------------------------------------------------- start
 
-result<running_process> start(asio::any_io_executor ex, command cmd)
+result<running_process> start(asio::any_io_executor ex, command cmd) { return start(std::move(ex), std::move(cmd), {}); }
+
+result<running_process> start(asio::any_io_executor ex, command cmd, const process_group_options& options)
 {
     if (cmd.cancel_token().stop_requested())
     {
@@ -527,7 +529,7 @@ result<running_process> start(asio::any_io_executor ex, command cmd)
             return d.error();
         decoders[i].emplace(std::move(d).value());
     }
-    auto started = detail::spawn_run(cmd, process_group_options{}, true);
+    auto started = detail::spawn_run(cmd, options, true);
     if (!started)
         return started.error();
     auto s = std::make_shared<detail::live_state>(ex, std::move(cmd));

@@ -6,13 +6,19 @@
 //   processkit doctor                 what containment this host gives, and why
 //   processkit demo [--mechanism M]   start a process tree in a group, destroy
 //                                     the group, show that nothing survived
+//   processkit run [--timeout MS] [--mechanism M] -- PROGRAM [ARGS...]
+//                                     run PROGRAM in a private group with the
+//                                     terminal's stdio; on timeout the whole
+//                                     tree is killed (exit 124, like timeout(1))
 
 #include <boost/asio/io_context.hpp>
 #include <boost/processkit/launcher.hpp>
 #include <boost/processkit/process_group.hpp>
+#include <boost/processkit/process_runner.hpp>
 
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <iostream>
 #include <string>
 #include <sys/stat.h>
@@ -27,8 +33,67 @@ namespace {
 int usage()
 {
     std::cerr << "usage: processkit doctor\n"
-                 "       processkit demo [--mechanism automatic|cgroup_v2|process_group]\n";
+                 "       processkit demo [--mechanism automatic|cgroup_v2|process_group]\n"
+                 "       processkit run [--timeout MS] [--mechanism M] -- PROGRAM [ARGS...]\n";
     return 64;
+}
+
+std::optional<pk::mechanism_request> parse_mechanism(const std::string& s)
+{
+    if (s == "automatic")
+        return pk::mechanism_request::automatic;
+    if (s == "cgroup_v2")
+        return pk::mechanism_request::cgroup_v2;
+    if (s == "process_group")
+        return pk::mechanism_request::process_group;
+    return std::nullopt;
+}
+
+// Exit status like a shell's: the code, 128 + signal, or 124 on timeout.
+int run(const std::vector<std::string>& args)
+{
+    pk::process_group_options options;
+    std::optional<std::chrono::milliseconds> timeout;
+    std::size_t i = 1;
+    for (; i < args.size() && args[i] != "--"; ++i)
+    {
+        if (args[i] == "--timeout" && i + 1 < args.size())
+            timeout = std::chrono::milliseconds(std::stoll(args[++i]));
+        else if (args[i] == "--mechanism" && i + 1 < args.size())
+        {
+            auto m = parse_mechanism(args[++i]);
+            if (!m)
+                return usage();
+            options.mechanism = *m;
+        }
+        else
+            return usage();
+    }
+    if (i + 1 >= args.size())
+        return usage();
+    pk::command cmd(args[i + 1]);
+    cmd.args(std::vector<std::string>(args.begin() + static_cast<long>(i) + 2, args.end()))
+        .std_in(pk::stdin_source::inherit())
+        .std_out(pk::stdio_mode::inherit())
+        .std_err(pk::stdio_mode::inherit());
+    if (timeout)
+        cmd.timeout(*timeout).timeout_grace(std::chrono::milliseconds(500));
+    pk::job_runner runner(options);
+    auto r = runner.output_bytes(std::move(cmd));
+    if (!r)
+    {
+        std::cerr << "processkit: " << r.error().message() << "\n";
+        return r.error().code() == pk::errc::program_not_found ? 127 : 126;
+    }
+    const auto& res = r.value();
+    if (res.timed_out())
+    {
+        std::cerr << "processkit: timed out after " << timeout->count() << " ms; the whole tree was killed\n";
+        return 124;
+    }
+    if (res.signal())
+        return 128 + *res.signal();
+    return *res.code();
 }
 
 int doctor()
@@ -110,17 +175,17 @@ int main(int argc, char** argv)
     {
         if (args[0] == "doctor" && args.size() == 1)
             return doctor();
+        if (args[0] == "run")
+            return run(args);
         if (args[0] == "demo")
         {
             pk::mechanism_request req = pk::mechanism_request::automatic;
             if (args.size() == 3 && args[1] == "--mechanism")
             {
-                if (args[2] == "cgroup_v2")
-                    req = pk::mechanism_request::cgroup_v2;
-                else if (args[2] == "process_group")
-                    req = pk::mechanism_request::process_group;
-                else if (args[2] != "automatic")
+                auto m = parse_mechanism(args[2]);
+                if (!m)
                     return usage();
+                req = *m;
             }
             else if (args.size() != 1)
                 return usage();

@@ -10,6 +10,7 @@
 #include <boost/processkit/error.hpp>
 #include <boost/processkit/process_group.hpp>
 #include <boost/processkit/process_result.hpp>
+#include <boost/processkit/running_process.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
@@ -96,6 +97,10 @@ public:
     virtual void async_capture(asio::any_io_executor ex, command cmd,
                                asio::any_completion_handler<void(error_code, process_result)> handler) = 0;
 
+    /// The second primitive: start `cmd` and return a live handle, served by
+    /// `ex` (see `running_process`).
+    virtual result<running_process> start(asio::any_io_executor ex, command cmd) = 0;
+
 #define BOOST_PROCESSKIT_RUNNER_VERB(name, Signature, T)                                                              \
     template <class Token = asio::default_completion_token_t<asio::any_io_executor>>                               \
     auto async_##name(asio::any_io_executor ex, command cmd, Token&& token = Token())                                \
@@ -132,6 +137,7 @@ public:
 
     void async_capture(asio::any_io_executor ex, command cmd,
                        asio::any_completion_handler<void(error_code, process_result)> handler) override;
+    result<running_process> start(asio::any_io_executor ex, command cmd) override;
 
 private:
     process_group_options options_;

@@ -8,6 +8,7 @@
 #include <boost/processkit/command.hpp>
 #include <boost/processkit/config.hpp>
 #include <boost/processkit/error.hpp>
+#include <boost/processkit/process_group.hpp>
 #include <boost/processkit/process_result.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -280,10 +281,14 @@ private:
     std::shared_ptr<detail::live_state> state_;
 };
 
-/// Starts `cmd` served by a private I/O thread: the blocking members work.
+/// Starts `cmd` served by processkit's own I/O thread: the blocking members
+/// work from any thread of yours.
 BOOST_PROCESSKIT_DECL result<running_process> start(command cmd);
 /// Starts `cmd` served by `ex`.
 BOOST_PROCESSKIT_DECL result<running_process> start(asio::any_io_executor ex, command cmd);
+/// Starts `cmd` served by `ex`, its private group made with `options`.
+BOOST_PROCESSKIT_DECL result<running_process> start(asio::any_io_executor ex, command cmd,
+                                                    const process_group_options& options);
 
 namespace detail {
 BOOST_PROCESSKIT_DECL void initiate_wait_any(std::vector<running_process*> ps,
