@@ -6,6 +6,7 @@
 #include <boost/processkit/process_group.hpp>
 
 #include "detail/group_state.hpp"
+#include "detail/pidfd.hpp"
 #include "linux/cgroup.hpp"
 #include "linux/procfs.hpp"
 
@@ -23,10 +24,6 @@
 #include <thread>
 #include <unistd.h>
 
-#ifndef P_PIDFD
-#  define P_PIDFD 3
-#endif
-
 namespace boost {
 namespace processkit {
 namespace detail {
@@ -39,11 +36,6 @@ error sys_error(int e, const char* step)
     diagnostics d;
     d.step = step;
     return error(error_code(e, boost::system::system_category()), std::move(d));
-}
-
-int pidfd_send(int pidfd, int sig) noexcept
-{
-    return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0));
 }
 
 std::mutex fallback_mu;
@@ -160,7 +152,7 @@ std::vector<int> kill_escapees(group_state& g)
     std::vector<int> fds;
     for (int pid : find_escapees(g))
     {
-        int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+        int fd = pidfd_open(pid);
         if (fd < 0)
             continue;
         pidfd_send(fd, SIGKILL);
@@ -183,7 +175,7 @@ std::vector<int> open_orphan_pidfds(const group_state& g, const std::vector<int>
                                   [pid](const std::shared_ptr<child_record>& c) { return c->pid == pid; });
         if (direct)
             continue;
-        int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+        int fd = pidfd_open(pid);
         if (fd >= 0)
             fds.push_back(fd);
     }
@@ -208,7 +200,7 @@ void reap_orphans(std::vector<int>& fds, clock::time_point deadline)
         for (auto it = fds.begin(); it != fds.end();)
         {
             siginfo_t info{};
-            int r = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(*it), &info, WEXITED | WNOHANG);
+            int r = pidfd_wait(*it, info, WEXITED | WNOHANG);
             bool done = r == 0 ? info.si_pid != 0 : errno != ECHILD;
             if (!done && r < 0)
             {
@@ -262,11 +254,11 @@ void reap_strays(const group_state& g, const std::vector<int>& direct)
             ours = std::find(g.pgids.begin(), g.pgids.end(), st->pgid) != g.pgids.end();
         if (!ours)
             continue;
-        int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); // an unreaped zombie: no reuse
+        int fd = pidfd_open(pid); // an unreaped zombie: no reuse
         if (fd < 0)
             continue;
         siginfo_t info{};
-        ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(fd), &info, WEXITED | WNOHANG);
+        pidfd_wait(fd, info, WEXITED | WNOHANG);
         ::close(fd);
     }
 }
@@ -340,11 +332,7 @@ std::optional<exit_status> child_record::try_reap(bool block)
     if (status_)
         return status_;
     siginfo_t info{};
-    int r;
-    do
-        r = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info, WEXITED | (block ? 0 : WNOHANG));
-    while (r < 0 && errno == EINTR);
-    if (r < 0)
+    if (pidfd_wait(pidfd, info, WEXITED | (block ? 0 : WNOHANG)) < 0)
     {
         if (errno == ECHILD) // someone else reaped it (e.g. a Process v2 handle)
             status_ = exit_status{false, 0};
@@ -541,7 +529,7 @@ containment_report host_containment()
     r.own_cgroup = h.own;
     r.writable = h.writable;
     r.cgroup_kill = h.kill;
-    int fd = static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0));
+    int fd = detail::pidfd_open(::getpid());
     r.pidfd = fd >= 0;
     if (fd >= 0)
         ::close(fd);

@@ -119,18 +119,24 @@ bool populated(int dirfd)
     return pos != std::string::npos && ev->compare(pos + 10, 1, "1") == 0;
 }
 
-void rmdir_tree(const std::string& path)
+// The sub-cgroups (directories) of a cgroup directory.
+std::vector<std::string> sub_cgroups(const std::string& path)
 {
+    std::vector<std::string> subs;
     if (DIR* d = ::opendir(path.c_str()))
     {
-        std::vector<std::string> subs;
         while (dirent* e = ::readdir(d))
             if (e->d_type == DT_DIR && std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0)
                 subs.push_back(path + "/" + e->d_name);
         ::closedir(d);
-        for (auto& s : subs)
-            rmdir_tree(s);
     }
+    return subs;
+}
+
+void rmdir_tree(const std::string& path)
+{
+    for (auto& s : sub_cgroups(path))
+        rmdir_tree(s);
     for (int attempt = 0; attempt < 200; ++attempt)
     {
         if (::rmdir(path.c_str()) == 0 || errno == ENOENT)
@@ -150,16 +156,8 @@ void collect_pids(const std::string& path, std::vector<int>& out)
         while (in >> pid)
             out.push_back(pid);
     }
-    if (DIR* d = ::opendir(path.c_str()))
-    {
-        std::vector<std::string> subs;
-        while (dirent* e = ::readdir(d))
-            if (e->d_type == DT_DIR && std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0)
-                subs.push_back(path + "/" + e->d_name);
-        ::closedir(d);
-        for (auto& s : subs)
-            collect_pids(s, out);
-    }
+    for (auto& s : sub_cgroups(path))
+        collect_pids(s, out);
 }
 
 std::string fd_path(int dirfd)

@@ -7,6 +7,8 @@
 
 #include <boost/processkit/detail/spawn.hpp>
 
+#include "../detail/pidfd.hpp"
+
 #include <cerrno>
 #include <climits>
 #include <csignal>
@@ -19,9 +21,6 @@
 
 #ifndef CLONE_PIDFD
 #  define CLONE_PIDFD 0x00001000
-#endif
-#ifndef P_PIDFD
-#  define P_PIDFD 3
 #endif
 
 namespace boost {
@@ -164,9 +163,7 @@ spawn_outcome spawn(const spawn_request& req) noexcept
     {
         // The child has exited already (CLONE_VFORK): reap it, leave no zombie.
         siginfo_t info;
-        while (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info, WEXITED) < 0 && errno == EINTR)
-        {
-        }
+        pidfd_wait(pidfd, info, WEXITED);
         ::close(pidfd);
         out.step = args.step;
         out.ec = error_code(args.err, boost::system::system_category());

@@ -3,6 +3,7 @@
 // (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
 
 #include "../detail/spawn_run.hpp"
+#include "../detail/pidfd.hpp"
 #include "../detail/plan.hpp"
 
 #include <boost/processkit/launcher.hpp>
@@ -10,12 +11,6 @@
 #include <cerrno>
 #include <csignal>
 #include <fcntl.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-
-#ifndef P_PIDFD
-#  define P_PIDFD 3
-#endif
 
 extern "C" char** environ;
 
@@ -209,9 +204,9 @@ result<started_child> spawn_run(const command& cmd, const process_group_options&
     if (!join.record())
     {
         // The group could not keep a pidfd of its own: do not leave the child.
-        ::syscall(SYS_pidfd_send_signal, spawned.pidfd, SIGKILL, nullptr, 0);
+        pidfd_send(spawned.pidfd, SIGKILL);
         siginfo_t info;
-        ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(spawned.pidfd), &info, WEXITED);
+        pidfd_wait(spawned.pidfd, info, WEXITED);
         ::close(spawned.pidfd);
         return step_error(EMFILE, cmd, "dup pidfd");
     }
