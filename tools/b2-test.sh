@@ -7,8 +7,8 @@
 # builds the library, the processkit tool, the test helper and every test in
 # test/unit and test/integration, and runs the tests.
 #
-#   bash tools/b2-test.sh                    # debug, shared, into bin.v2/
-#   bash tools/b2-test.sh variant=release    # extra arguments go to b2
+#   bash tools/b2-test.sh                    # every test and the examples: debug, shared, into bin.v2/
+#   bash tools/b2-test.sh test//unit_plan    # arguments (targets, properties) go to b2 instead
 #   B2_BUILD_DIR=/tmp/pk-b2 bash tools/b2-test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,9 +20,12 @@ if [[ -n "${B2_BUILD_DIR:-}" ]]; then
   args+=(--build-dir="$B2_BUILD_DIR")
 fi
 
-echo "== b2 ${args[*]} $* test example"
+# The arguments (targets, properties), else every test and the examples.
+targets=("$@")
+((${#targets[@]})) || targets=(test example)
+echo "== b2 ${args[*]} ${targets[*]}"
 status=0
-"$B2" "${args[@]}" "$@" test example || status=$?
+"$B2" "${args[@]}" "${targets[@]}" || status=$?
 
 if [[ $status -eq 0 ]]; then
   echo "== b2-test: PASSED (library, tool, helper and all tests built; all tests passed)"
