@@ -20,25 +20,10 @@ namespace bp2 = boost::process::v2;
 namespace bdata = boost::unit_test::data;
 using namespace std::chrono_literals;
 
+using pk_test::subreaper_fixture;
+BOOST_TEST_GLOBAL_FIXTURE(subreaper_fixture);
+
 namespace {
-
-struct global_fixture
-{
-    global_fixture()
-    {
-        BOOST_TEST_REQUIRE(pk::enable_subreaper().has_value());
-        pk::set_fallback_handler({});
-    }
-};
-BOOST_TEST_GLOBAL_FIXTURE(global_fixture);
-
-std::vector<pk::mechanism_request> mechanisms()
-{
-    if (pk_test::cgroup_usable())
-        return {pk::mechanism_request::cgroup_v2, pk::mechanism_request::process_group};
-    BOOST_TEST_MESSAGE("SKIPPED cgroup_v2 variants: " << pk::host_containment().reason);
-    return {pk::mechanism_request::process_group};
-}
 
 // Launch the helper with stdout on a pipe, read everything, wait for the exit.
 std::string run_capture(boost::asio::io_context& ctx, const pk::process_group& g, std::vector<std::string> args,
@@ -76,7 +61,7 @@ struct failing_init
 // Every test ends with no child process or zombie of ours left.
 BOOST_FIXTURE_TEST_SUITE(all, pk_test::no_leftover_children)
 
-BOOST_DATA_TEST_CASE(child_sees_only_stdio_fds, bdata::make(mechanisms()), m)
+BOOST_DATA_TEST_CASE(child_sees_only_stdio_fds, bdata::make(pk_test::mechanisms()), m)
 {
     // Inheritable fds in the parent: the stock 1.81 launcher leaks these.
     int leaky = ::open("/dev/null", O_RDONLY);
@@ -221,7 +206,7 @@ BOOST_AUTO_TEST_CASE(child_hook_error_reaches_the_caller)
 }
 
 BOOST_TEST_DECORATOR(*boost::unit_test::timeout(300))
-BOOST_DATA_TEST_CASE(concurrent_spawns_with_running_io_context, bdata::make(mechanisms()), m)
+BOOST_DATA_TEST_CASE(concurrent_spawns_with_running_io_context, bdata::make(pk_test::mechanisms()), m)
 {
     // 4 threads run the io_context while 4 threads spawn: 500 children in all,
     // each checks it sees only fds 0, 1, 2. The stock 1.81 launcher hangs here.

@@ -11,7 +11,6 @@
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
@@ -41,56 +40,10 @@ namespace fs = std::filesystem;
 using boost::system::error_code;
 using namespace std::chrono_literals;
 
+using pk_test::subreaper_fixture;
+BOOST_TEST_GLOBAL_FIXTURE(subreaper_fixture);
+
 namespace {
-
-struct global_fixture
-{
-    global_fixture()
-    {
-        BOOST_TEST_REQUIRE(pk::enable_subreaper().has_value());
-        pk::set_fallback_handler({});
-    }
-};
-BOOST_TEST_GLOBAL_FIXTURE(global_fixture);
-
-pk::command helper(std::initializer_list<std::string> args)
-{
-    return pk::command(pk_test::helper()).args(args);
-}
-
-long long ms_since(std::chrono::steady_clock::time_point t0)
-{
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
-}
-
-// Waits up to `limit` for this process to have no children; returns what is left.
-std::vector<int> children_after(std::chrono::milliseconds limit = 3000ms)
-{
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    std::vector<int> kids;
-    while (!(kids = pk_test::own_children()).empty() && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(5ms);
-    return kids;
-}
-
-template <class T>
-std::string why(const pk::result<T>& r)
-{
-    return r.has_value() ? std::string() : r.error().message();
-}
-
-// The process is alive and not a zombie.
-bool running(int pid)
-{
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string s;
-    std::getline(in, s);
-    auto close = s.rfind(')');
-    if (close == std::string::npos || close + 2 >= s.size())
-        return false;
-    char state = s[close + 2];
-    return state != 'Z' && state != 'X';
-}
 
 // argv of `pid` as /proc shows it.
 std::vector<std::string> cmdline(int pid)
@@ -178,27 +131,12 @@ std::vector<int> read_pids(pk::line_stream s, int n)
     for (int i = 0; i < n; ++i)
     {
         auto r = s.next();
-        BOOST_TEST_REQUIRE(r.has_value(), why(r));
+        BOOST_TEST_REQUIRE(r.has_value(), pk_test::why(r));
         BOOST_TEST_REQUIRE(r.value().rfind("pid ", 0) == 0u, r.value());
         pids.push_back(std::stoi(r.value().substr(4)));
     }
     return pids;
 }
-
-const std::string fffd = "\xEF\xBF\xBD"; // U+FFFD REPLACEMENT CHARACTER
-
-} // namespace
-
-// The result `r` is an error with condition `e`.
-#define PK_CHECK_ERRC(r, e)                                                                                      \
-    do {                                                                                                         \
-        BOOST_TEST_REQUIRE((r).has_error(), "expected the error " << (e));                                       \
-        BOOST_TEST((r).error().code() == (e), "got " << (r).error().code() << ": " << (r).error().message());    \
-    } while (0)
-
-#define PK_REQUIRE_OK(r) BOOST_TEST_REQUIRE((r).has_value(), why(r))
-
-namespace {
 
 // Streams `slow-lines 1000 50` on an io_context: reads line0, then issues
 // async_next bound to a cancellation slot and emits `type` on it (at once, or
@@ -208,7 +146,7 @@ namespace {
 void cancel_while_streaming(asio::cancellation_type type, bool immediate)
 {
     asio::io_context ctx;
-    auto r = pk::start(ctx.get_executor(), helper({"slow-lines", "1000", "50"}));
+    auto r = pk::start(ctx.get_executor(), pk_test::helper_command({"slow-lines", "1000", "50"}));
     PK_REQUIRE_OK(r);
     auto& p = r.value();
     auto s = p.stdout_lines();
@@ -234,7 +172,7 @@ void cancel_while_streaming(asio::cancellation_type type, bool immediate)
             if (ec == pk::errc::cancelled)
             {
                 cancelled = true;
-                alive_after_cancel = running(p.pid());
+                alive_after_cancel = pk_test::running(p.pid());
                 // No line is lost: the next read continues the sequence.
                 s.async_next([&](error_code ec2, std::string l2) {
                     on_line(ec2, l2);
@@ -277,7 +215,7 @@ void cancel_while_streaming(asio::cancellation_type type, bool immediate)
         BOOST_TEST(alive_after_cancel, "the child keeps running after a cancelled async_next");
         BOOST_TEST(after.has_value(), "a read after the cancellation still gets the next line");
     }
-    BOOST_TEST(running(p.pid()));
+    BOOST_TEST(pk_test::running(p.pid()));
 
     const int pid = p.pid();
     BOOST_TEST(p.kill().has_value());
@@ -291,8 +229,9 @@ void cancel_while_streaming(asio::cancellation_type type, bool immediate)
     BOOST_TEST_REQUIRE(outcome.has_value());
     BOOST_TEST(*outcome == pk::run_outcome::signalled(9));
     BOOST_TEST(pk_test::survivors({pid}).empty());
-    BOOST_TEST(children_after().empty(), "no process left");
+    BOOST_TEST(pk_test::children_after().empty(), "no process left");
 }
+
 } // namespace
 
 // Every test ends with no child process or zombie of ours left.
@@ -303,7 +242,7 @@ BOOST_FIXTURE_TEST_SUITE(all, pk_test::no_leftover_children)
 
 BOOST_AUTO_TEST_CASE(start_pid_elapsed_wait)
 {
-    auto r = pk::start(helper({"sleep", "500"}));
+    auto r = pk::start(pk_test::helper_command({"sleep", "500"}));
     PK_REQUIRE_OK(r);
     auto& p = r.value();
     const int pid = p.pid();
@@ -340,13 +279,13 @@ BOOST_AUTO_TEST_CASE(start_pid_elapsed_wait)
 
 BOOST_AUTO_TEST_CASE(wait_reports_exit_code_and_signal)
 {
-    auto a = pk::start(helper({"exit", "3"}));
+    auto a = pk::start(pk_test::helper_command({"exit", "3"}));
     PK_REQUIRE_OK(a);
     auto wa = a.value().wait();
     PK_REQUIRE_OK(wa);
     BOOST_TEST(wa.value() == pk::run_outcome::exited(3));
 
-    auto b = pk::start(helper({"kill-self", "15"}));
+    auto b = pk::start(pk_test::helper_command({"kill-self", "15"}));
     PK_REQUIRE_OK(b);
     auto wb = b.value().wait();
     PK_REQUIRE_OK(wb);
@@ -358,14 +297,15 @@ BOOST_AUTO_TEST_CASE(start_failures_spawn_nothing)
     PK_CHECK_ERRC(pk::start(pk::command("/pk-nonexistent-dir/prog")), pk::errc::program_not_found);
     std::stop_source stop;
     stop.request_stop();
-    PK_CHECK_ERRC(pk::start(helper({"sleep", "30000"}).cancel_on(stop.get_token())), pk::errc::cancelled);
+    PK_CHECK_ERRC(pk::start(pk_test::helper_command({"sleep", "30000"}).cancel_on(stop.get_token())),
+                  pk::errc::cancelled);
     BOOST_TEST(pk_test::own_children().empty());
 }
 
 BOOST_AUTO_TEST_CASE(start_on_an_executor)
 {
     asio::io_context ctx;
-    auto r = pk::start(ctx.get_executor(), helper({"lines", "5"}));
+    auto r = pk::start(ctx.get_executor(), pk_test::helper_command({"lines", "5"}));
     PK_REQUIRE_OK(r);
     auto& p = r.value();
     BOOST_TEST(p.pid() > 0);
@@ -393,7 +333,7 @@ BOOST_AUTO_TEST_CASE(start_on_an_executor)
     next();
     auto t0 = std::chrono::steady_clock::now();
     ctx.run_for(30s);
-    BOOST_TEST(ms_since(t0) < 20000);
+    BOOST_TEST(pk_test::ms_since(t0) < 20000);
     BOOST_TEST(sequence_mismatch(got, "line", 5) == "");
     BOOST_TEST_REQUIRE(end.has_value());
     BOOST_TEST(*end == pk::errc::end_of_stream, end->message());
@@ -405,7 +345,7 @@ BOOST_AUTO_TEST_CASE(start_on_an_executor)
 
 BOOST_AUTO_TEST_CASE(kill_takes_down_the_whole_tree)
 {
-    auto r = pk::start(helper({"tree", "2", "30000"}));
+    auto r = pk::start(pk_test::helper_command({"tree", "2", "30000"}));
     PK_REQUIRE_OK(r);
     auto& p = r.value();
     auto pids = read_pids(p.stdout_lines(), 3);
@@ -413,9 +353,9 @@ BOOST_AUTO_TEST_CASE(kill_takes_down_the_whole_tree)
     BOOST_TEST(pk_test::survivors(pids, 0ms).size() == 3u);
     auto t0 = std::chrono::steady_clock::now();
     auto k = p.kill();
-    BOOST_TEST(k.has_value(), why(k));
+    BOOST_TEST(k.has_value(), pk_test::why(k));
     auto w = p.wait();
-    BOOST_TEST(ms_since(t0) < 5000);
+    BOOST_TEST(pk_test::ms_since(t0) < 5000);
     PK_REQUIRE_OK(w);
     BOOST_TEST(w.value() == pk::run_outcome::signalled(9));
     BOOST_TEST(pk_test::survivors(pids).empty(), "the whole tree is gone");
@@ -425,7 +365,7 @@ BOOST_AUTO_TEST_CASE(destruction_kills_the_tree)
 {
     std::vector<int> pids;
     {
-        auto r = pk::start(helper({"tree", "2", "30000"}));
+        auto r = pk::start(pk_test::helper_command({"tree", "2", "30000"}));
         PK_REQUIRE_OK(r);
         pids = read_pids(r.value().stdout_lines(), 3);
         BOOST_TEST(pk_test::survivors(pids, 0ms).size() == 3u);
@@ -438,14 +378,14 @@ BOOST_AUTO_TEST_CASE(a_moved_from_process_owns_nothing)
     std::vector<int> pids;
     std::optional<pk::running_process> holder;
     {
-        auto r = pk::start(helper({"tree", "1", "30000"}));
+        auto r = pk::start(pk_test::helper_command({"tree", "1", "30000"}));
         PK_REQUIRE_OK(r);
         pids = read_pids(r.value().stdout_lines(), 2);
         holder.emplace(std::move(r).value());
     } // the moved-from object is destroyed here
     std::this_thread::sleep_for(100ms);
-    BOOST_TEST(running(pids[0]));
-    BOOST_TEST(running(pids[1]));
+    BOOST_TEST(pk_test::running(pids[0]));
+    BOOST_TEST(pk_test::running(pids[1]));
     BOOST_TEST(holder->pid() == pids[0]);
     holder.reset();
     BOOST_TEST(pk_test::survivors(pids).empty());
@@ -453,7 +393,7 @@ BOOST_AUTO_TEST_CASE(a_moved_from_process_owns_nothing)
 
 BOOST_AUTO_TEST_CASE(finish_returns_outcome_and_stderr)
 {
-    auto r = pk::start(helper({"stderr-exit", "3", "boom"}));
+    auto r = pk::start(pk_test::helper_command({"stderr-exit", "3", "boom"}));
     PK_REQUIRE_OK(r);
     auto f = r.value().finish();
     PK_REQUIRE_OK(f);
@@ -465,7 +405,7 @@ BOOST_AUTO_TEST_CASE(finish_returns_outcome_and_stderr)
 
 BOOST_AUTO_TEST_CASE(finish_leaves_out_consumed_stderr_lines)
 {
-    auto r = pk::start(helper({"err-lines", "3", "e"}));
+    auto r = pk::start(pk_test::helper_command({"err-lines", "3", "e"}));
     PK_REQUIRE_OK(r);
     auto first = r.value().stderr_lines().next();
     PK_REQUIRE_OK(first);
@@ -483,7 +423,7 @@ BOOST_AUTO_TEST_CASE(finish_leaves_out_consumed_stderr_lines)
 
 BOOST_AUTO_TEST_CASE(stdout_and_stderr_lines_in_order_then_end_of_stream)
 {
-    auto r = pk::start(helper({"lines", "5"}));
+    auto r = pk::start(pk_test::helper_command({"lines", "5"}));
     PK_REQUIRE_OK(r);
     auto out = drain(r.value().stdout_lines());
     BOOST_TEST(sequence_mismatch(out.lines, "line", 5) == "");
@@ -495,7 +435,7 @@ BOOST_AUTO_TEST_CASE(stdout_and_stderr_lines_in_order_then_end_of_stream)
     BOOST_TEST(err.end.code() == pk::errc::end_of_stream, err.end.message());
     BOOST_TEST(r.value().wait().value() == pk::run_outcome::exited(0));
 
-    auto e = pk::start(helper({"err-lines", "4", "E"}));
+    auto e = pk::start(pk_test::helper_command({"err-lines", "4", "E"}));
     PK_REQUIRE_OK(e);
     auto elines = drain(e.value().stderr_lines());
     BOOST_TEST(sequence_mismatch(elines.lines, "E", 4) == "");
@@ -508,15 +448,9 @@ BOOST_AUTO_TEST_CASE(stdout_and_stderr_lines_in_order_then_end_of_stream)
 
 BOOST_AUTO_TEST_CASE(async_next_with_use_future)
 {
-    asio::io_context ctx;
-    auto guard = asio::make_work_guard(ctx);
-    std::jthread io([&] { ctx.run(); });
-    struct stop_on_exit
-    {
-        asio::io_context& c;
-        ~stop_on_exit() { c.stop(); }
-    } stop{ctx};
-    auto r = pk::start(ctx.get_executor(), helper({"lines", "2"}));
+    pk_test::io_thread io;
+    asio::io_context& ctx = io.ctx;
+    auto r = pk::start(ctx.get_executor(), pk_test::helper_command({"lines", "2"}));
     PK_REQUIRE_OK(r);
     auto out = r.value().stdout_lines();
     BOOST_TEST(out.async_next(asio::use_future).get() == "line0");
@@ -528,7 +462,7 @@ BOOST_AUTO_TEST_CASE(async_next_with_use_future)
 
 BOOST_AUTO_TEST_CASE(reading_stdout_never_blocks_on_unread_stderr)
 {
-    auto r = pk::start(helper({"bytes", "4194304", "err"}));
+    auto r = pk::start(pk_test::helper_command({"bytes", "4194304", "err"}));
     PK_REQUIRE_OK(r);
     auto& p = r.value();
     watchdog wd({p.pid()}, 60s);
@@ -536,7 +470,7 @@ BOOST_AUTO_TEST_CASE(reading_stdout_never_blocks_on_unread_stderr)
     auto n = p.stdout_lines().next();
     PK_CHECK_ERRC(n, pk::errc::end_of_stream);
     auto w = p.wait();
-    BOOST_TEST_MESSAGE("4 MiB of unread stderr: done after " << ms_since(t0) << " ms");
+    BOOST_TEST_MESSAGE("4 MiB of unread stderr: done after " << pk_test::ms_since(t0) << " ms");
     BOOST_TEST(!wd.fired, "the child was blocked on its stderr pipe");
     PK_REQUIRE_OK(w);
     BOOST_TEST(w.value() == pk::run_outcome::exited(0));
@@ -545,7 +479,7 @@ BOOST_AUTO_TEST_CASE(reading_stdout_never_blocks_on_unread_stderr)
 BOOST_AUTO_TEST_CASE(a_million_lines_none_lost_or_reordered)
 {
     constexpr std::size_t n = 1000000;
-    auto r = pk::start(helper({"lines", std::to_string(n)}));
+    auto r = pk::start(pk_test::helper_command({"lines", std::to_string(n)}));
     PK_REQUIRE_OK(r);
     auto& p = r.value();
     watchdog wd({p.pid()}, 300s);
@@ -566,7 +500,7 @@ BOOST_AUTO_TEST_CASE(a_million_lines_none_lost_or_reordered)
             first_bad = "line #" + std::to_string(count) + " is '" + l.value() + "'";
         ++count;
     }
-    BOOST_TEST_MESSAGE(count << " lines in " << ms_since(t0) << " ms");
+    BOOST_TEST_MESSAGE(count << " lines in " << pk_test::ms_since(t0) << " ms");
     BOOST_TEST(!wd.fired);
     BOOST_TEST(count == n);
     BOOST_TEST(bad == 0u, first_bad);
@@ -578,7 +512,7 @@ BOOST_AUTO_TEST_CASE(a_million_lines_none_lost_or_reordered)
 BOOST_AUTO_TEST_CASE(mixed_streams_each_in_order)
 {
     constexpr std::size_t n = 100000;
-    auto r = pk::start(helper({"mixed", std::to_string(n)}));
+    auto r = pk::start(pk_test::helper_command({"mixed", std::to_string(n)}));
     PK_REQUIRE_OK(r);
     auto& p = r.value();
     watchdog wd({p.pid()}, 300s);
@@ -600,7 +534,7 @@ BOOST_AUTO_TEST_CASE(mixed_streams_each_in_order)
 BOOST_AUTO_TEST_CASE(output_events_merge_both_streams_then_exit)
 {
     constexpr std::size_t n = 200;
-    auto r = pk::start(helper({"mixed", std::to_string(n)}));
+    auto r = pk::start(pk_test::helper_command({"mixed", std::to_string(n)}));
     PK_REQUIRE_OK(r);
     auto ev = r.value().output_events();
     std::vector<std::string> outs, errs;
@@ -636,7 +570,7 @@ BOOST_AUTO_TEST_CASE(output_events_merge_both_streams_then_exit)
     BOOST_TEST(end.code() == pk::errc::end_of_stream, end.message());
     PK_CHECK_ERRC(ev.next(), pk::errc::end_of_stream);
 
-    auto b = pk::start(helper({"stderr-exit", "3", "boom"}));
+    auto b = pk::start(pk_test::helper_command({"stderr-exit", "3", "boom"}));
     PK_REQUIRE_OK(b);
     auto bev = b.value().output_events();
     auto e1 = bev.next();
@@ -659,7 +593,7 @@ BOOST_AUTO_TEST_CASE(live_drop_oldest_keeps_the_newest_lines)
     pk::output_buffer_policy pol;
     pol.max_lines = 10;
     pol.mode = pk::overflow_mode::drop_oldest;
-    auto r = pk::start(helper({"lines", "100000"}).output_buffer(pol));
+    auto r = pk::start(pk_test::helper_command({"lines", "100000"}).output_buffer(pol));
     PK_REQUIRE_OK(r);
     BOOST_TEST(r.value().wait().value() == pk::run_outcome::exited(0));
     auto s = r.value().stdout_lines();
@@ -678,7 +612,7 @@ BOOST_AUTO_TEST_CASE(live_drop_newest_keeps_the_first_lines)
     pk::output_buffer_policy pol;
     pol.max_lines = 10;
     pol.mode = pk::overflow_mode::drop_newest;
-    auto r = pk::start(helper({"lines", "100000"}).output_buffer(pol));
+    auto r = pk::start(pk_test::helper_command({"lines", "100000"}).output_buffer(pol));
     PK_REQUIRE_OK(r);
     BOOST_TEST(r.value().wait().value() == pk::run_outcome::exited(0));
     auto s = r.value().stdout_lines();
@@ -693,7 +627,7 @@ BOOST_AUTO_TEST_CASE(live_error_mode_ends_the_stream_with_output_limit)
     pk::output_buffer_policy pol;
     pol.max_lines = 10;
     pol.mode = pk::overflow_mode::error;
-    auto r = pk::start(helper({"lines", "100000"}).output_buffer(pol));
+    auto r = pk::start(pk_test::helper_command({"lines", "100000"}).output_buffer(pol));
     PK_REQUIRE_OK(r);
     watchdog wd({r.value().pid()}, 60s);
     auto w = r.value().wait();
@@ -711,7 +645,7 @@ BOOST_AUTO_TEST_CASE(slow_consumer_with_bounded_policy_keeps_memory_bounded)
     pol.mode = pk::overflow_mode::drop_oldest;
     const long before = vm_rss_kib();
     BOOST_TEST_REQUIRE(before > 0);
-    auto r = pk::start(helper({"lines", "2000000"}).output_buffer(pol));
+    auto r = pk::start(pk_test::helper_command({"lines", "2000000"}).output_buffer(pol));
     PK_REQUIRE_OK(r);
     std::atomic<bool> done{false};
     std::atomic<long> peak{before};
@@ -748,14 +682,14 @@ BOOST_AUTO_TEST_CASE(slow_consumer_with_bounded_policy_keeps_memory_bounded)
 
 BOOST_AUTO_TEST_CASE(carriage_return_terminates_lines)
 {
-    auto r = pk::start(helper({"cr-lines", "5"}).line_end(pk::line_terminator::carriage_return));
+    auto r = pk::start(pk_test::helper_command({"cr-lines", "5"}).line_end(pk::line_terminator::carriage_return));
     PK_REQUIRE_OK(r);
     auto d = drain(r.value().stdout_lines());
     std::vector<std::string> expected{"progress 0", "progress 1", "progress 2", "progress 3", "progress 4", "done"};
     BOOST_TEST(d.lines == expected, boost::test_tools::per_element());
     BOOST_TEST(d.end.code() == pk::errc::end_of_stream, d.end.message());
 
-    auto n = pk::start(helper({"cr-lines", "5"}));
+    auto n = pk::start(pk_test::helper_command({"cr-lines", "5"}));
     PK_REQUIRE_OK(n);
     auto dn = drain(n.value().stdout_lines());
     BOOST_TEST_REQUIRE(dn.lines.size() == 1u, "with newline terminators the progress output is one line");
@@ -768,20 +702,20 @@ BOOST_AUTO_TEST_CASE(carriage_return_terminates_lines)
 
 BOOST_AUTO_TEST_CASE(stdout_encoding_converts_to_utf8)
 {
-    auto r = pk::start(helper({"bad-utf8"}).stdout_encoding("ISO-8859-1"));
+    auto r = pk::start(pk_test::helper_command({"bad-utf8"}).stdout_encoding("ISO-8859-1"));
     PK_REQUIRE_OK(r);
     auto d = drain(r.value().stdout_lines());
     BOOST_TEST_REQUIRE(d.lines.size() == 3u);
     BOOST_TEST(d.lines[0] == "ok \xc3\xbf\xc3\xbe bad");
     BOOST_TEST(d.lines[2] == "latin1 caf\xc3\xa9");
 
-    auto u = pk::start(helper({"bad-utf8"}));
+    auto u = pk::start(pk_test::helper_command({"bad-utf8"}));
     PK_REQUIRE_OK(u);
     auto du = drain(u.value().stdout_lines());
     BOOST_TEST_REQUIRE(du.lines.size() == 3u);
-    BOOST_TEST(du.lines[0] == "ok " + fffd + fffd + " bad");
+    BOOST_TEST(du.lines[0] == "ok " + pk_test::fffd + pk_test::fffd + " bad");
     BOOST_TEST(du.lines[1] == "caf\xc3\xa9");
-    BOOST_TEST(du.lines[2] == "latin1 caf" + fffd);
+    BOOST_TEST(du.lines[2] == "latin1 caf" + pk_test::fffd);
     BOOST_TEST(u.value().wait().value() == pk::run_outcome::exited(0));
 }
 
@@ -792,7 +726,7 @@ BOOST_AUTO_TEST_CASE(tee_sees_every_line_while_output_is_captured)
 {
     std::mutex m;
     std::vector<std::string> teed, teed_err;
-    auto r = pk::output_string(helper({"lines", "1000"}).on_stdout_line([&](std::string_view l) {
+    auto r = pk::output_string(pk_test::helper_command({"lines", "1000"}).on_stdout_line([&](std::string_view l) {
         std::lock_guard lock(m);
         teed.emplace_back(l);
     }));
@@ -807,7 +741,7 @@ BOOST_AUTO_TEST_CASE(tee_sees_every_line_while_output_is_captured)
         BOOST_TEST(sequence_mismatch(teed, "line", 1000) == "");
     }
 
-    auto e = pk::output_string(helper({"mixed", "100"}).on_stderr_line([&](std::string_view l) {
+    auto e = pk::output_string(pk_test::helper_command({"mixed", "100"}).on_stderr_line([&](std::string_view l) {
         std::lock_guard lock(m);
         teed_err.emplace_back(l);
     }));
@@ -821,7 +755,7 @@ BOOST_AUTO_TEST_CASE(tee_with_a_live_stream)
 {
     std::mutex m;
     std::vector<std::string> teed;
-    auto r = pk::start(helper({"lines", "1000"}).on_stdout_line([&](std::string_view l) {
+    auto r = pk::start(pk_test::helper_command({"lines", "1000"}).on_stdout_line([&](std::string_view l) {
         std::lock_guard lock(m);
         teed.emplace_back(l);
     }));
@@ -839,14 +773,14 @@ BOOST_AUTO_TEST_CASE(tee_with_a_live_stream)
 
 BOOST_AUTO_TEST_CASE(stdin_writer_talks_to_cat)
 {
-    auto r = pk::start(helper({"cat"}));
+    auto r = pk::start(pk_test::helper_command({"cat"}));
     PK_REQUIRE_OK(r);
     auto& p = r.value();
     watchdog wd({p.pid()}, 60s);
     auto in = p.std_in();
     auto out = p.stdout_lines();
     auto w1 = in.write_line("hello");
-    BOOST_TEST(w1.has_value(), why(w1));
+    BOOST_TEST(w1.has_value(), pk_test::why(w1));
     auto l1 = out.next();
     PK_REQUIRE_OK(l1);
     BOOST_TEST(l1.value() == "hello");
@@ -867,13 +801,13 @@ BOOST_AUTO_TEST_CASE(stdin_writer_talks_to_cat)
 
 BOOST_AUTO_TEST_CASE(stdin_writer_answers_a_prompt)
 {
-    auto r = pk::start(helper({"read-line-echo", "password: "}));
+    auto r = pk::start(pk_test::helper_command({"read-line-echo", "password: "}));
     PK_REQUIRE_OK(r);
     auto& p = r.value();
     auto t0 = std::chrono::steady_clock::now();
     auto prompt = p.wait_for_output("password: ", 5s);
-    BOOST_TEST_REQUIRE(prompt.has_value(), why(prompt));
-    BOOST_TEST(ms_since(t0) < 5000);
+    BOOST_TEST_REQUIRE(prompt.has_value(), pk_test::why(prompt));
+    BOOST_TEST(pk_test::ms_since(t0) < 5000);
     BOOST_TEST(p.std_in().write_line("s3cret").has_value());
     auto l = p.stdout_lines().next();
     PK_REQUIRE_OK(l);
@@ -886,7 +820,7 @@ BOOST_AUTO_TEST_CASE(stdin_writer_answers_a_prompt)
 
 BOOST_AUTO_TEST_CASE(writing_to_an_exited_child_is_stdin_closed_not_sigpipe)
 {
-    auto r = pk::start(helper({"exit", "0"}));
+    auto r = pk::start(pk_test::helper_command({"exit", "0"}));
     PK_REQUIRE_OK(r);
     auto& p = r.value();
     BOOST_TEST(p.wait().value() == pk::run_outcome::exited(0));
@@ -920,7 +854,7 @@ BOOST_AUTO_TEST_CASE(cancellation_emitted_right_after_async_next_is_honoured)
 BOOST_AUTO_TEST_CASE(cancel_on_stop_token_ends_a_started_run)
 {
     std::stop_source stop;
-    auto r = pk::start(helper({"tree", "2", "30000"}).cancel_on(stop.get_token()));
+    auto r = pk::start(pk_test::helper_command({"tree", "2", "30000"}).cancel_on(stop.get_token()));
     PK_REQUIRE_OK(r);
     auto& p = r.value();
     auto pids = read_pids(p.stdout_lines(), 3);
@@ -928,7 +862,7 @@ BOOST_AUTO_TEST_CASE(cancel_on_stop_token_ends_a_started_run)
     auto t0 = std::chrono::steady_clock::now();
     stop.request_stop();
     auto w = p.wait();
-    auto ms = ms_since(t0);
+    auto ms = pk_test::ms_since(t0);
     BOOST_TEST_MESSAGE("stop_token: wait() returned after " << ms << " ms: "
                                                             << (w ? "an outcome" : w.error().message()));
     if (w)
@@ -944,8 +878,8 @@ BOOST_AUTO_TEST_CASE(cancel_on_stop_token_ends_a_started_run)
 BOOST_AUTO_TEST_CASE(idle_timeout_kills_a_silent_child)
 {
     auto t0 = std::chrono::steady_clock::now();
-    auto r = pk::output_string(helper({"idle-then-print", "5000", "late"}).idle_timeout(300ms));
-    auto ms = ms_since(t0);
+    auto r = pk::output_string(pk_test::helper_command({"idle-then-print", "5000", "late"}).idle_timeout(300ms));
+    auto ms = pk_test::ms_since(t0);
     BOOST_TEST_MESSAGE("idle child killed after " << ms << " ms");
     PK_REQUIRE_OK(r);
     BOOST_TEST(r.value().timed_out());
@@ -957,10 +891,10 @@ BOOST_AUTO_TEST_CASE(idle_timeout_kills_a_silent_child)
 BOOST_AUTO_TEST_CASE(idle_timeout_kills_a_silent_started_child)
 {
     auto t0 = std::chrono::steady_clock::now();
-    auto r = pk::start(helper({"idle-then-print", "5000", "late"}).idle_timeout(300ms));
+    auto r = pk::start(pk_test::helper_command({"idle-then-print", "5000", "late"}).idle_timeout(300ms));
     PK_REQUIRE_OK(r);
     auto w = r.value().wait();
-    auto ms = ms_since(t0);
+    auto ms = pk_test::ms_since(t0);
     PK_REQUIRE_OK(w);
     BOOST_TEST(w.value() == pk::run_outcome::timed_out());
     BOOST_TEST(ms < 4000);
@@ -968,7 +902,7 @@ BOOST_AUTO_TEST_CASE(idle_timeout_kills_a_silent_started_child)
 
 BOOST_AUTO_TEST_CASE(idle_timeout_spares_a_steadily_printing_child)
 {
-    auto r = pk::output_string(helper({"slow-lines", "10", "100"}).idle_timeout(1s));
+    auto r = pk::output_string(pk_test::helper_command({"slow-lines", "10", "100"}).idle_timeout(1s));
     PK_REQUIRE_OK(r);
     BOOST_TEST(r.value().outcome == pk::run_outcome::exited(0));
     BOOST_TEST(!r.value().timed_out());

@@ -10,7 +10,6 @@
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
@@ -20,7 +19,6 @@
 
 #include <arpa/inet.h>
 #include <filesystem>
-#include <fstream>
 #include <netinet/in.h>
 #include <optional>
 #include <string>
@@ -34,55 +32,10 @@ namespace fs = std::filesystem;
 using boost::system::error_code;
 using namespace std::chrono_literals;
 
+using pk_test::subreaper_fixture;
+BOOST_TEST_GLOBAL_FIXTURE(subreaper_fixture);
+
 namespace {
-
-struct global_fixture
-{
-    global_fixture()
-    {
-        BOOST_TEST_REQUIRE(pk::enable_subreaper().has_value());
-        pk::set_fallback_handler({});
-    }
-};
-BOOST_TEST_GLOBAL_FIXTURE(global_fixture);
-
-pk::command helper(std::initializer_list<std::string> args)
-{
-    return pk::command(pk_test::helper()).args(args);
-}
-
-long long ms_since(std::chrono::steady_clock::time_point t0)
-{
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
-}
-
-std::vector<int> children_after(std::chrono::milliseconds limit = 3000ms)
-{
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    std::vector<int> kids;
-    while (!(kids = pk_test::own_children()).empty() && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(5ms);
-    return kids;
-}
-
-template <class T>
-std::string why(const pk::result<T>& r)
-{
-    return r.has_value() ? std::string() : r.error().message();
-}
-
-// The process is alive and not a zombie.
-bool running(int pid)
-{
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string s;
-    std::getline(in, s);
-    auto close = s.rfind(')');
-    if (close == std::string::npos || close + 2 >= s.size())
-        return false;
-    char state = s[close + 2];
-    return state != 'Z' && state != 'X';
-}
 
 // A loopback port nobody listens on (bound, read back, released).
 unsigned short unused_port()
@@ -102,46 +55,7 @@ unsigned short unused_port()
 
 bool starts_with_port(std::string_view l) { return l.rfind("port ", 0) == 0; }
 
-// A private directory under /tmp, removed at the end of the test.
-struct temp_dir
-{
-    fs::path path;
-    temp_dir()
-    {
-        char tmpl[] = "/tmp/pk-probes-XXXXXX";
-        BOOST_TEST_REQUIRE(::mkdtemp(tmpl) != nullptr);
-        path = fs::canonical(tmpl);
-    }
-    ~temp_dir()
-    {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
-
-// Runs an io_context on its own thread for the scope's lifetime.
-struct io_thread
-{
-    asio::io_context ctx;
-    asio::executor_work_guard<asio::io_context::executor_type> guard{ctx.get_executor()};
-    std::jthread thread{[this] { ctx.run(); }};
-    ~io_thread()
-    {
-        ctx.stop();
-        thread.join();
-    }
-};
-
 } // namespace
-
-#define PK_CHECK_ERRC(r, e)                                                                                      \
-    do {                                                                                                         \
-        BOOST_TEST_REQUIRE((r).has_error(), "expected the error " << (e));                                       \
-        BOOST_TEST((r).error().code() == (e), "got " << (r).error().code() << ": " << (r).error().message());    \
-    } while (0)
-
-#define PK_REQUIRE_OK(r) BOOST_TEST_REQUIRE((r).has_value(), why(r))
 
 // Every test ends with no child process or zombie of ours left.
 BOOST_FIXTURE_TEST_SUITE(all, pk_test::no_leftover_children)
@@ -151,19 +65,19 @@ BOOST_FIXTURE_TEST_SUITE(all, pk_test::no_leftover_children)
 
 BOOST_AUTO_TEST_CASE(wait_for_line_then_port)
 {
-    auto r = pk::start(helper({"listen", "0"}));
+    auto r = pk::start(pk_test::helper_command({"listen", "0"}));
     PK_REQUIRE_OK(r);
     auto& p = r.value();
     auto t0 = std::chrono::steady_clock::now();
     auto line = p.wait_for_line(starts_with_port, 5s);
-    BOOST_TEST_MESSAGE("port line after " << ms_since(t0) << " ms");
+    BOOST_TEST_MESSAGE("port line after " << pk_test::ms_since(t0) << " ms");
     PK_REQUIRE_OK(line);
     BOOST_TEST_REQUIRE(starts_with_port(line.value()), line.value());
     const int port = std::stoi(line.value().substr(5));
     BOOST_TEST_REQUIRE(port > 0);
     BOOST_TEST_REQUIRE(port < 65536);
     auto up = p.wait_for_port(static_cast<unsigned short>(port), 5s);
-    BOOST_TEST(up.has_value(), why(up));
+    BOOST_TEST(up.has_value(), pk_test::why(up));
     // The probe observed the line without consuming it.
     auto first = p.stdout_lines().next();
     PK_REQUIRE_OK(first);
@@ -174,23 +88,23 @@ BOOST_AUTO_TEST_CASE(wait_for_line_then_port)
 
 BOOST_AUTO_TEST_CASE(port_probe_past_its_deadline_is_not_ready_and_the_child_lives)
 {
-    auto r = pk::start(helper({"listen", "0"}));
+    auto r = pk::start(pk_test::helper_command({"listen", "0"}));
     PK_REQUIRE_OK(r);
     auto& p = r.value();
     PK_REQUIRE_OK(p.wait_for_line(starts_with_port, 5s));
     const unsigned short port = unused_port();
     auto t0 = std::chrono::steady_clock::now();
     auto probe = p.wait_for_port(port, 300ms);
-    auto ms = ms_since(t0);
+    auto ms = pk_test::ms_since(t0);
     BOOST_TEST_MESSAGE("port probe on unused port " << port << " gave up after " << ms << " ms");
     PK_CHECK_ERRC(probe, pk::errc::not_ready);
     BOOST_TEST(ms >= 250);
     BOOST_TEST(ms < 3000);
     // A failed probe never kills the child.
     std::this_thread::sleep_for(50ms);
-    BOOST_TEST(running(p.pid()));
+    BOOST_TEST(pk_test::running(p.pid()));
     auto again = p.wait_for_line(starts_with_port, 5s);
-    BOOST_TEST(again.has_value(), why(again));
+    BOOST_TEST(again.has_value(), pk_test::why(again));
     BOOST_TEST(p.kill().has_value());
     BOOST_TEST(p.wait().value() == pk::run_outcome::signalled(9));
 }
@@ -200,50 +114,50 @@ BOOST_AUTO_TEST_CASE(port_probe_past_its_deadline_is_not_ready_and_the_child_liv
 
 BOOST_AUTO_TEST_CASE(wait_for_path_appears)
 {
-    temp_dir t;
+    pk_test::temp_dir t;
     const std::string made = t / "made";
-    auto r = pk::start(helper({"make-file", made, "200", "30000"}));
+    auto r = pk::start(pk_test::helper_command({"make-file", made, "200", "30000"}));
     PK_REQUIRE_OK(r);
     auto t0 = std::chrono::steady_clock::now();
     auto probe = r.value().wait_for_path(made, 5s);
-    auto ms = ms_since(t0);
+    auto ms = pk_test::ms_since(t0);
     BOOST_TEST_MESSAGE("path appeared after " << ms << " ms");
-    BOOST_TEST(probe.has_value(), why(probe));
+    BOOST_TEST(probe.has_value(), pk_test::why(probe));
     BOOST_TEST(fs::exists(made));
     BOOST_TEST(ms < 5000);
-    BOOST_TEST(running(r.value().pid()));
+    BOOST_TEST(pk_test::running(r.value().pid()));
 }
 
 BOOST_AUTO_TEST_CASE(wait_for_path_never_created_is_not_ready)
 {
-    temp_dir t;
-    auto r = pk::start(helper({"sleep", "30000"}));
+    pk_test::temp_dir t;
+    auto r = pk::start(pk_test::helper_command({"sleep", "30000"}));
     PK_REQUIRE_OK(r);
     auto t0 = std::chrono::steady_clock::now();
     auto probe = r.value().wait_for_path(t / "never", 300ms);
-    auto ms = ms_since(t0);
+    auto ms = pk_test::ms_since(t0);
     PK_CHECK_ERRC(probe, pk::errc::not_ready);
     BOOST_TEST(ms >= 250);
     BOOST_TEST(ms < 3000);
-    BOOST_TEST(running(r.value().pid()));
+    BOOST_TEST(pk_test::running(r.value().pid()));
 }
 
 BOOST_AUTO_TEST_CASE(wait_for_predicate)
 {
-    auto r = pk::start(helper({"sleep", "30000"}));
+    auto r = pk::start(pk_test::helper_command({"sleep", "30000"}));
     PK_REQUIRE_OK(r);
     auto t0 = std::chrono::steady_clock::now();
     auto ready_at = t0 + 200ms;
     auto probe = r.value().wait_for([ready_at] { return std::chrono::steady_clock::now() >= ready_at; }, 5s);
-    auto ms = ms_since(t0);
+    auto ms = pk_test::ms_since(t0);
     BOOST_TEST_MESSAGE("predicate held after " << ms << " ms");
-    BOOST_TEST(probe.has_value(), why(probe));
+    BOOST_TEST(probe.has_value(), pk_test::why(probe));
     BOOST_TEST(ms >= 190);
     BOOST_TEST(ms < 3000);
 
     auto never = r.value().wait_for([] { return false; }, 300ms);
     PK_CHECK_ERRC(never, pk::errc::not_ready);
-    BOOST_TEST(running(r.value().pid()));
+    BOOST_TEST(pk_test::running(r.value().pid()));
 }
 
 // ---------------------------------------------------------------------------
@@ -251,12 +165,12 @@ BOOST_AUTO_TEST_CASE(wait_for_predicate)
 
 BOOST_AUTO_TEST_CASE(child_exiting_before_ready_fails_fast)
 {
-    auto r = pk::start(helper({"exit", "3"}));
+    auto r = pk::start(pk_test::helper_command({"exit", "3"}));
     PK_REQUIRE_OK(r);
     auto t0 = std::chrono::steady_clock::now();
     auto probe = r.value().wait_for_line([](std::string_view l) { return l.find("never") != std::string_view::npos; },
                                          10s);
-    auto ms = ms_since(t0);
+    auto ms = pk_test::ms_since(t0);
     BOOST_TEST_MESSAGE("probe on an exited child failed after " << ms << " ms: "
                                                                  << (probe ? "" : probe.error().message()));
     PK_CHECK_ERRC(probe, pk::errc::not_ready);
@@ -267,29 +181,29 @@ BOOST_AUTO_TEST_CASE(child_exiting_before_ready_fails_fast)
     BOOST_TEST(r.value().wait().value() == pk::run_outcome::exited(3));
 
     // The other probes fail fast too.
-    auto q = pk::start(helper({"exit", "0"}));
+    auto q = pk::start(pk_test::helper_command({"exit", "0"}));
     PK_REQUIRE_OK(q);
     auto t1 = std::chrono::steady_clock::now();
     PK_CHECK_ERRC(q.value().wait_for_port(unused_port(), 10s), pk::errc::not_ready);
     PK_CHECK_ERRC(q.value().wait_for_path("/pk-nonexistent-dir/never", 10s), pk::errc::not_ready);
     PK_CHECK_ERRC(q.value().wait_for([] { return false; }, 10s), pk::errc::not_ready);
     PK_CHECK_ERRC(q.value().wait_for_output("never", 10s), pk::errc::not_ready);
-    BOOST_TEST(ms_since(t1) < 6000);
+    BOOST_TEST(pk_test::ms_since(t1) < 6000);
 }
 
 BOOST_AUTO_TEST_CASE(probe_not_ready_is_not_a_run_timeout)
 {
     BOOST_TEST((pk::make_error_code(pk::errc::not_ready) != pk::make_error_code(pk::errc::timed_out)));
-    auto r = pk::start(helper({"sleep", "30000"}).timeout(2s));
+    auto r = pk::start(pk_test::helper_command({"sleep", "30000"}).timeout(2s));
     PK_REQUIRE_OK(r);
     auto& p = r.value();
     auto probe = p.wait_for_line([](std::string_view) { return true; }, 300ms);
     PK_CHECK_ERRC(probe, pk::errc::not_ready);
     BOOST_TEST(probe.error().code() != pk::errc::timed_out);
-    BOOST_TEST(running(p.pid()), "the probe's deadline did not end the run");
+    BOOST_TEST(pk_test::running(p.pid()), "the probe's deadline did not end the run");
     auto t0 = std::chrono::steady_clock::now();
     auto w = p.wait();
-    BOOST_TEST_MESSAGE("run timeout after a further " << ms_since(t0) << " ms");
+    BOOST_TEST_MESSAGE("run timeout after a further " << pk_test::ms_since(t0) << " ms");
     PK_REQUIRE_OK(w);
     BOOST_TEST(w.value() == pk::run_outcome::timed_out(), "the run's own timeout is an outcome");
 }
@@ -299,9 +213,9 @@ BOOST_AUTO_TEST_CASE(probe_not_ready_is_not_a_run_timeout)
 
 BOOST_AUTO_TEST_CASE(async_probes_with_callback_and_use_future)
 {
-    temp_dir t;
-    io_thread io;
-    auto r = pk::start(io.ctx.get_executor(), helper({"listen", "0"}));
+    pk_test::temp_dir t;
+    pk_test::io_thread io;
+    auto r = pk::start(io.ctx.get_executor(), pk_test::helper_command({"listen", "0"}));
     PK_REQUIRE_OK(r);
     auto& p = r.value();
 
@@ -336,7 +250,7 @@ BOOST_AUTO_TEST_CASE(async_probes_with_callback_and_use_future)
     BOOST_TEST(!fout.get());
     BOOST_TEST(!fpred.get());
 
-    BOOST_TEST(running(p.pid()));
+    BOOST_TEST(pk_test::running(p.pid()));
     BOOST_TEST(p.kill().has_value());
     auto fw = p.async_wait(asio::use_future);
     BOOST_TEST_REQUIRE((fw.wait_for(10s) == std::future_status::ready));
@@ -346,7 +260,7 @@ BOOST_AUTO_TEST_CASE(async_probes_with_callback_and_use_future)
 BOOST_AUTO_TEST_CASE(cancelling_a_probe_leaves_the_child_running)
 {
     asio::io_context ctx;
-    auto r = pk::start(ctx.get_executor(), helper({"sleep", "30000"}));
+    auto r = pk::start(ctx.get_executor(), pk_test::helper_command({"sleep", "30000"}));
     PK_REQUIRE_OK(r);
     auto& p = r.value();
     asio::cancellation_signal signal;
@@ -355,13 +269,13 @@ BOOST_AUTO_TEST_CASE(cancelling_a_probe_leaves_the_child_running)
     auto t0 = std::chrono::steady_clock::now();
     p.async_wait_for_port(unused_port(), 20s, asio::bind_cancellation_slot(signal.slot(), [&](error_code ec) {
                               got = ec;
-                              alive = running(p.pid());
+                              alive = pk_test::running(p.pid());
                               ctx.stop();
                           }));
     asio::steady_timer timer(ctx, 100ms);
     timer.async_wait([&](error_code) { signal.emit(asio::cancellation_type::terminal); });
     ctx.run_for(15s);
-    BOOST_TEST(ms_since(t0) < 10000);
+    BOOST_TEST(pk_test::ms_since(t0) < 10000);
     BOOST_TEST_REQUIRE(got.has_value());
     BOOST_TEST(*got == pk::errc::cancelled, got->message());
     BOOST_TEST(alive);
@@ -372,7 +286,7 @@ BOOST_AUTO_TEST_CASE(cancelling_a_probe_leaves_the_child_running)
     ctx.run_for(10s);
     BOOST_TEST_REQUIRE(outcome.has_value());
     BOOST_TEST(*outcome == pk::run_outcome::signalled(9));
-    BOOST_TEST(children_after().empty(), "no process left");
+    BOOST_TEST(pk_test::children_after().empty(), "no process left");
 }
 
 // ---------------------------------------------------------------------------
@@ -380,21 +294,21 @@ BOOST_AUTO_TEST_CASE(cancelling_a_probe_leaves_the_child_running)
 
 BOOST_AUTO_TEST_CASE(wait_any_returns_the_first_and_leaves_the_rest)
 {
-    auto a = pk::start(helper({"sleep", "30000"}));
-    auto b = pk::start(helper({"print-sleep", "x", "100"}));
-    auto c = pk::start(helper({"sleep", "30000"}));
+    auto a = pk::start(pk_test::helper_command({"sleep", "30000"}));
+    auto b = pk::start(pk_test::helper_command({"print-sleep", "x", "100"}));
+    auto c = pk::start(pk_test::helper_command({"sleep", "30000"}));
     PK_REQUIRE_OK(a);
     PK_REQUIRE_OK(b);
     PK_REQUIRE_OK(c);
     auto t0 = std::chrono::steady_clock::now();
     auto any = pk::wait_any({&a.value(), &b.value(), &c.value()});
-    BOOST_TEST_MESSAGE("wait_any after " << ms_since(t0) << " ms");
+    BOOST_TEST_MESSAGE("wait_any after " << pk_test::ms_since(t0) << " ms");
     PK_REQUIRE_OK(any);
     BOOST_TEST(any.value().first == 1u);
     BOOST_TEST(any.value().second == pk::run_outcome::exited(0));
-    BOOST_TEST(ms_since(t0) < 10000);
-    BOOST_TEST(running(a.value().pid()));
-    BOOST_TEST(running(c.value().pid()));
+    BOOST_TEST(pk_test::ms_since(t0) < 10000);
+    BOOST_TEST(pk_test::running(a.value().pid()));
+    BOOST_TEST(pk_test::running(c.value().pid()));
     BOOST_TEST(b.value().wait().value() == pk::run_outcome::exited(0));
     BOOST_TEST(a.value().kill().has_value());
     BOOST_TEST(c.value().kill().has_value());
@@ -404,10 +318,10 @@ BOOST_AUTO_TEST_CASE(wait_any_returns_the_first_and_leaves_the_rest)
 
 BOOST_AUTO_TEST_CASE(wait_all_returns_outcomes_in_order)
 {
-    auto a = pk::start(helper({"exit", "1"}));
-    auto b = pk::start(helper({"sleep", "300"}));
-    auto c = pk::start(helper({"kill-self", "15"}));
-    auto d = pk::start(helper({"exit", "2"}));
+    auto a = pk::start(pk_test::helper_command({"exit", "1"}));
+    auto b = pk::start(pk_test::helper_command({"sleep", "300"}));
+    auto c = pk::start(pk_test::helper_command({"kill-self", "15"}));
+    auto d = pk::start(pk_test::helper_command({"exit", "2"}));
     PK_REQUIRE_OK(a);
     PK_REQUIRE_OK(b);
     PK_REQUIRE_OK(c);
@@ -422,9 +336,9 @@ BOOST_AUTO_TEST_CASE(wait_all_returns_outcomes_in_order)
 BOOST_AUTO_TEST_CASE(async_wait_any_and_wait_all_with_callbacks)
 {
     asio::io_context ctx;
-    auto a = pk::start(ctx.get_executor(), helper({"sleep", "30000"}));
-    auto b = pk::start(ctx.get_executor(), helper({"print-sleep", "x", "100"}));
-    auto c = pk::start(ctx.get_executor(), helper({"sleep", "30000"}));
+    auto a = pk::start(ctx.get_executor(), pk_test::helper_command({"sleep", "30000"}));
+    auto b = pk::start(ctx.get_executor(), pk_test::helper_command({"print-sleep", "x", "100"}));
+    auto c = pk::start(ctx.get_executor(), pk_test::helper_command({"sleep", "30000"}));
     PK_REQUIRE_OK(a);
     PK_REQUIRE_OK(b);
     PK_REQUIRE_OK(c);
@@ -437,7 +351,7 @@ BOOST_AUTO_TEST_CASE(async_wait_any_and_wait_all_with_callbacks)
         BOOST_TEST(!ec, ec.message());
         index = i;
         first = o;
-        others_alive = running(a.value().pid()) && running(c.value().pid());
+        others_alive = pk_test::running(a.value().pid()) && pk_test::running(c.value().pid());
         ctx.stop();
     });
     ctx.run_for(15s);

@@ -14,18 +14,10 @@ namespace pk = boost::processkit;
 namespace bdata = boost::unit_test::data;
 using namespace std::chrono_literals;
 
-namespace {
+using pk_test::subreaper_fixture;
+BOOST_TEST_GLOBAL_FIXTURE(subreaper_fixture);
 
-struct global_fixture
-{
-    global_fixture()
-    {
-        // This machine's PID 1 may reap orphans late: make teardown reap them itself.
-        BOOST_TEST_REQUIRE(pk::enable_subreaper().has_value());
-        pk::set_fallback_handler({});
-    }
-};
-BOOST_TEST_GLOBAL_FIXTURE(global_fixture);
+namespace {
 
 pk::process_group make_group(pk::mechanism_request m)
 {
@@ -33,16 +25,6 @@ pk::process_group make_group(pk::mechanism_request m)
     o.mechanism = m;
     return pk::process_group(o);
 }
-
-// Both mechanisms where the host has cgroups, else only the fallback (and say so).
-std::vector<pk::mechanism_request> mechanisms()
-{
-    if (pk_test::cgroup_usable())
-        return {pk::mechanism_request::cgroup_v2, pk::mechanism_request::process_group};
-    BOOST_TEST_MESSAGE("SKIPPED cgroup_v2 variants: " << pk::host_containment().reason);
-    return {pk::mechanism_request::process_group};
-}
-
 
 } // namespace
 
@@ -82,7 +64,7 @@ BOOST_AUTO_TEST_CASE(explicit_cgroup_request_never_downgrades)
         BOOST_TEST(g.has_error());
 }
 
-BOOST_DATA_TEST_CASE(whole_tree_gone_after_destroy, bdata::make(mechanisms()), m)
+BOOST_DATA_TEST_CASE(whole_tree_gone_after_destroy, bdata::make(pk_test::mechanisms()), m)
 {
     BOOST_TEST_MESSAGE("mechanism " << m);
     boost::asio::io_context ctx;
@@ -115,7 +97,7 @@ BOOST_DATA_TEST_CASE(whole_tree_gone_after_destroy, bdata::make(mechanisms()), m
     }
 }
 
-BOOST_DATA_TEST_CASE(tree_gone_when_owner_scope_unwinds, bdata::make(mechanisms()), m)
+BOOST_DATA_TEST_CASE(tree_gone_when_owner_scope_unwinds, bdata::make(pk_test::mechanisms()), m)
 {
     boost::asio::io_context ctx;
     std::vector<int> pids;
@@ -140,7 +122,7 @@ BOOST_DATA_TEST_CASE(tree_gone_when_owner_scope_unwinds, bdata::make(mechanisms(
     BOOST_TEST(pk_test::survivors(pids, 0ms).empty());
 }
 
-BOOST_DATA_TEST_CASE(kill_all_is_idempotent_and_group_stays_usable, bdata::make(mechanisms()), m)
+BOOST_DATA_TEST_CASE(kill_all_is_idempotent_and_group_stays_usable, bdata::make(pk_test::mechanisms()), m)
 {
     boost::asio::io_context ctx;
     auto g = make_group(m);
@@ -154,7 +136,7 @@ BOOST_DATA_TEST_CASE(kill_all_is_idempotent_and_group_stays_usable, bdata::make(
     BOOST_TEST(g.members().value().size() == 1u);
 }
 
-BOOST_DATA_TEST_CASE(signal_suspend_resume, bdata::make(mechanisms()), m)
+BOOST_DATA_TEST_CASE(signal_suspend_resume, bdata::make(pk_test::mechanisms()), m)
 {
     boost::asio::io_context ctx;
     auto g = make_group(m);
@@ -174,7 +156,7 @@ BOOST_DATA_TEST_CASE(signal_suspend_resume, bdata::make(mechanisms()), m)
     BOOST_TEST(WTERMSIG(a->proc.native_exit_code()) == SIGTERM);
 }
 
-BOOST_DATA_TEST_CASE(members_report_pid_name_and_start_time, bdata::make(mechanisms()), m)
+BOOST_DATA_TEST_CASE(members_report_pid_name_and_start_time, bdata::make(pk_test::mechanisms()), m)
 {
     boost::asio::io_context ctx;
     auto g = make_group(m);
@@ -188,7 +170,7 @@ BOOST_DATA_TEST_CASE(members_report_pid_name_and_start_time, bdata::make(mechani
     BOOST_TEST(members[0].start_time > 0u);
 }
 
-BOOST_DATA_TEST_CASE(shutdown_escalates_for_term_ignoring_child, bdata::make(mechanisms()), m)
+BOOST_DATA_TEST_CASE(shutdown_escalates_for_term_ignoring_child, bdata::make(pk_test::mechanisms()), m)
 {
     boost::asio::io_context ctx;
     auto g = make_group(m);

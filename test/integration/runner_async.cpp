@@ -14,7 +14,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -39,36 +38,10 @@ namespace fs = std::filesystem;
 using boost::system::error_code;
 using namespace std::chrono_literals;
 
+using pk_test::subreaper_fixture;
+BOOST_TEST_GLOBAL_FIXTURE(subreaper_fixture);
+
 namespace {
-
-struct global_fixture
-{
-    global_fixture()
-    {
-        BOOST_TEST_REQUIRE(pk::enable_subreaper().has_value());
-        pk::set_fallback_handler({});
-    }
-};
-BOOST_TEST_GLOBAL_FIXTURE(global_fixture);
-
-pk::command helper(std::initializer_list<std::string> args)
-{
-    return pk::command(pk_test::helper()).args(args);
-}
-
-long long ms_since(std::chrono::steady_clock::time_point t0)
-{
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
-}
-
-std::vector<int> children_after(std::chrono::milliseconds limit = 3000ms)
-{
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    std::vector<int> kids;
-    while (!(kids = pk_test::own_children()).empty() && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(5ms);
-    return kids;
-}
 
 bool is_processkit(const error_code& ec) { return std::string(ec.category().name()) == "boost.processkit"; }
 
@@ -87,7 +60,7 @@ void cancel_through_slot(asio::cancellation_type type, std::chrono::milliseconds
     asio::cancellation_signal signal;
     std::optional<error_code> got;
     int calls = 0;
-    pk::async_run(ctx.get_executor(), helper({"tree", "2", "30000"}),
+    pk::async_run(ctx.get_executor(), pk_test::helper_command({"tree", "2", "30000"}),
                   asio::bind_cancellation_slot(signal.slot(), [&](error_code ec, std::string) {
                       got = ec;
                       ++calls;
@@ -99,14 +72,14 @@ void cancel_through_slot(asio::cancellation_type type, std::chrono::milliseconds
         timer.async_wait([&](error_code) { signal.emit(type); });
     auto t0 = std::chrono::steady_clock::now();
     ctx.run();
-    auto ms = ms_since(t0);
+    auto ms = pk_test::ms_since(t0);
     BOOST_TEST_MESSAGE("cancelled after " << ms << " ms");
     BOOST_TEST(ms < 5000);
     BOOST_TEST(calls == 1);
     BOOST_TEST_REQUIRE(got.has_value());
     BOOST_TEST(*got == pk::errc::cancelled, got->message());
     BOOST_TEST(is_processkit(*got));
-    BOOST_TEST(children_after().empty(), "the whole tree is gone");
+    BOOST_TEST(pk_test::children_after().empty(), "the whole tree is gone");
 }
 
 } // namespace
@@ -123,15 +96,17 @@ BOOST_AUTO_TEST_CASE(callback_token)
     std::optional<std::string> out;
     bool on_ctx_thread = false;
     std::optional<error_code> err;
-    pk::async_run(ctx.get_executor(), helper({"args", "  hello  "}), [&](error_code ec, std::string s) {
-        BOOST_TEST(!ec);
-        on_ctx_thread = ctx.get_executor().running_in_this_thread();
-        out = std::move(s);
-    });
-    pk::async_run(ctx.get_executor(), helper({"stderr-exit", "3", "boom"}), [&](error_code ec, std::string s) {
-        err = ec;
-        BOOST_TEST(s == "");
-    });
+    pk::async_run(ctx.get_executor(), pk_test::helper_command({"args", "  hello  "}),
+                  [&](error_code ec, std::string s) {
+                      BOOST_TEST(!ec);
+                      on_ctx_thread = ctx.get_executor().running_in_this_thread();
+                      out = std::move(s);
+                  });
+    pk::async_run(ctx.get_executor(), pk_test::helper_command({"stderr-exit", "3", "boom"}),
+                  [&](error_code ec, std::string s) {
+                      err = ec;
+                      BOOST_TEST(s == "");
+                  });
     ctx.run();
     BOOST_TEST_REQUIRE(out.has_value());
     BOOST_TEST(*out == "  hello");
@@ -145,7 +120,7 @@ BOOST_AUTO_TEST_CASE(callback_output_string_keeps_nonzero_exit_in_result)
 {
     asio::io_context ctx;
     std::optional<pk::process_result> res;
-    pk::async_output_string(ctx.get_executor(), helper({"stderr-exit", "3", "boom"}),
+    pk::async_output_string(ctx.get_executor(), pk_test::helper_command({"stderr-exit", "3", "boom"}),
                             [&](error_code ec, pk::process_result r) {
                                 BOOST_TEST(!ec);
                                 res = std::move(r);
@@ -159,17 +134,11 @@ BOOST_AUTO_TEST_CASE(callback_output_string_keeps_nonzero_exit_in_result)
 
 BOOST_AUTO_TEST_CASE(use_future_token)
 {
-    asio::io_context ctx;
-    auto guard = asio::make_work_guard(ctx);
-    std::jthread runner([&] { ctx.run(); });
-    struct stop_on_exit
-    {
-        asio::io_context& c;
-        ~stop_on_exit() { c.stop(); }
-    } stop{ctx}; // destroyed before the thread is joined, even on failure
-    auto ok = pk::async_run(ctx.get_executor(), helper({"args", "future"}), asio::use_future);
-    auto bad = pk::async_run(ctx.get_executor(), helper({"exit", "3"}), asio::use_future);
-    auto res = pk::async_output_string(ctx.get_executor(), helper({"lines", "2"}), asio::use_future);
+    pk_test::io_thread io; // stopped and joined at the end, even on failure
+    asio::io_context& ctx = io.ctx;
+    auto ok = pk::async_run(ctx.get_executor(), pk_test::helper_command({"args", "future"}), asio::use_future);
+    auto bad = pk::async_run(ctx.get_executor(), pk_test::helper_command({"exit", "3"}), asio::use_future);
+    auto res = pk::async_output_string(ctx.get_executor(), pk_test::helper_command({"lines", "2"}), asio::use_future);
     BOOST_TEST(ok.get() == "future");
     BOOST_CHECK_EXCEPTION(bad.get(), boost::system::system_error,
                           [](const boost::system::system_error& e) { return e.code() == pk::errc::nonzero_exit; });
@@ -184,8 +153,8 @@ BOOST_AUTO_TEST_CASE(use_awaitable_token)
     error_code thrown;
     std::exception_ptr failure;
     // Built outside the coroutine: g++ 12 miscompiles initializer_list temporaries across co_await.
-    const auto c1 = helper({"args", "awaited"}), c2 = helper({"bytes", "1000"}), c3 = helper({"lines", "3"}),
-               c4 = helper({"exit", "4"});
+    const auto c1 = pk_test::helper_command({"args", "awaited"}), c2 = pk_test::helper_command({"bytes", "1000"}),
+               c3 = pk_test::helper_command({"lines", "3"}), c4 = pk_test::helper_command({"exit", "4"});
     asio::co_spawn(
         ctx,
         [&]() -> asio::awaitable<void> {
@@ -219,7 +188,8 @@ BOOST_AUTO_TEST_CASE(as_tuple_use_awaitable_token)
     error_code ok_ec, bad_ec;
     std::string ok_out;
     std::exception_ptr failure;
-    const auto good = helper({"args", "tuple"}), bad = helper({"stderr-exit", "3", "boom"});
+    const auto good = pk_test::helper_command({"args", "tuple"}),
+               bad = pk_test::helper_command({"stderr-exit", "3", "boom"});
     asio::co_spawn(
         ctx,
         [&]() -> asio::awaitable<void> {
@@ -246,7 +216,8 @@ BOOST_AUTO_TEST_CASE(deferred_token_is_lazy)
     BOOST_TEST_REQUIRE(::mkdtemp(tmpl) != nullptr);
     const std::string dir = tmpl, marker = dir + "/made";
     asio::io_context ctx;
-    auto op = pk::async_output_string(ctx.get_executor(), helper({"make-file", marker, "0"}), asio::deferred);
+    auto op = pk::async_output_string(ctx.get_executor(), pk_test::helper_command({"make-file", marker, "0"}),
+                                      asio::deferred);
     std::this_thread::sleep_for(300ms);
     BOOST_TEST(!fs::exists(marker), "nothing runs before the deferred operation is invoked");
     BOOST_TEST(pk_test::own_children().empty());
@@ -269,8 +240,9 @@ BOOST_AUTO_TEST_CASE(parallel_group_first_wins_and_loser_is_cancelled)
     std::optional<std::array<std::size_t, 2>> order;
     error_code slow_ec, fast_ec;
     std::string fast_out;
-    asio::experimental::make_parallel_group(pk::async_run(ex, helper({"tree", "1", "30000"}), asio::deferred),
-                                            pk::async_run(ex, helper({"args", "fast"}), asio::deferred))
+    asio::experimental::make_parallel_group(
+        pk::async_run(ex, pk_test::helper_command({"tree", "1", "30000"}), asio::deferred),
+        pk::async_run(ex, pk_test::helper_command({"args", "fast"}), asio::deferred))
         .async_wait(asio::experimental::wait_for_one(),
                     [&](std::array<std::size_t, 2> o, error_code e0, std::string, error_code e1, std::string s1) {
                         order = o;
@@ -280,7 +252,7 @@ BOOST_AUTO_TEST_CASE(parallel_group_first_wins_and_loser_is_cancelled)
                     });
     auto t0 = std::chrono::steady_clock::now();
     ctx.run();
-    auto ms = ms_since(t0);
+    auto ms = pk_test::ms_since(t0);
     BOOST_TEST_MESSAGE("parallel group done after " << ms << " ms");
     BOOST_TEST(ms < 5000);
     BOOST_TEST_REQUIRE(order.has_value());
@@ -288,7 +260,7 @@ BOOST_AUTO_TEST_CASE(parallel_group_first_wins_and_loser_is_cancelled)
     BOOST_TEST(!fast_ec);
     BOOST_TEST(fast_out == "fast");
     BOOST_TEST(slow_ec == pk::errc::cancelled, slow_ec.message());
-    BOOST_TEST(children_after().empty());
+    BOOST_TEST(pk_test::children_after().empty());
 }
 
 // ---------------------------------------------------------------------------
@@ -320,7 +292,7 @@ BOOST_AUTO_TEST_CASE(one_stop_source_cancels_three_async_runs)
     asio::io_context ctx;
     std::array<std::optional<pk::error_code>, 3> ecs;
     for (std::size_t i = 0; i < ecs.size(); ++i)
-        pk::async_run(ctx.get_executor(), helper({"tree", "1", "30000"}).cancel_on(stop.get_token()),
+        pk::async_run(ctx.get_executor(), pk_test::helper_command({"tree", "1", "30000"}).cancel_on(stop.get_token()),
                       [&, i](pk::error_code ec, std::string) { ecs[i] = ec; });
     auto t0 = std::chrono::steady_clock::now();
     std::jthread stopper([&] {
@@ -328,13 +300,13 @@ BOOST_AUTO_TEST_CASE(one_stop_source_cancels_three_async_runs)
         stop.request_stop();
     });
     ctx.run();
-    BOOST_TEST(ms_since(t0) < 5000);
+    BOOST_TEST(pk_test::ms_since(t0) < 5000);
     for (auto& ec : ecs)
     {
         BOOST_TEST_REQUIRE(ec.has_value(), "every run completed");
         BOOST_TEST(*ec == pk::errc::cancelled);
     }
-    BOOST_TEST(children_after().empty());
+    BOOST_TEST(pk_test::children_after().empty());
 }
 
 BOOST_AUTO_TEST_CASE(cancel_output_string_through_slot)
@@ -342,7 +314,7 @@ BOOST_AUTO_TEST_CASE(cancel_output_string_through_slot)
     asio::io_context ctx;
     asio::cancellation_signal signal;
     std::optional<error_code> got;
-    pk::async_output_string(ctx.get_executor(), helper({"spawn-sleeper", "30000"}),
+    pk::async_output_string(ctx.get_executor(), pk_test::helper_command({"spawn-sleeper", "30000"}),
                             asio::bind_cancellation_slot(signal.slot(),
                                                          [&](error_code ec, pk::process_result) { got = ec; }));
     asio::steady_timer timer(ctx, 300ms);
@@ -350,7 +322,7 @@ BOOST_AUTO_TEST_CASE(cancel_output_string_through_slot)
     ctx.run();
     BOOST_TEST_REQUIRE(got.has_value());
     BOOST_TEST(*got == pk::errc::cancelled, "cancellation is an error even for output_string");
-    BOOST_TEST(children_after().empty());
+    BOOST_TEST(pk_test::children_after().empty());
 }
 
 // ---------------------------------------------------------------------------
@@ -361,10 +333,10 @@ BOOST_AUTO_TEST_CASE(diagnostics_overload_fills_on_failure)
     asio::io_context ctx;
     pk::diagnostics diag, member_diag;
     error_code e1, e2;
-    pk::async_run(ctx.get_executor(), helper({"stderr-exit", "3", "boom"}), diag,
+    pk::async_run(ctx.get_executor(), pk_test::helper_command({"stderr-exit", "3", "boom"}), diag,
                   [&](error_code ec, std::string) { e1 = ec; });
-    pk::default_runner().async_run_unit(ctx.get_executor(), helper({"stderr-exit", "5", "bang"}), member_diag,
-                                        [&](error_code ec) { e2 = ec; });
+    pk::default_runner().async_run_unit(ctx.get_executor(), pk_test::helper_command({"stderr-exit", "5", "bang"}),
+                                        member_diag, [&](error_code ec) { e2 = ec; });
     ctx.run();
     BOOST_TEST(e1 == pk::errc::nonzero_exit);
     BOOST_TEST(is_processkit(e1));
@@ -400,33 +372,34 @@ BOOST_AUTO_TEST_CASE(every_async_verb)
     std::optional<int> code;
     std::optional<bool> probe0, probe1;
     std::optional<std::string> line;
-    pk::async_run_unit(ex, helper({"exit", "0"}), [&](error_code ec) { unit_ec = ec; });
-    pk::async_checked(ex, helper({"lines", "2"}), [&](error_code ec, pk::process_result r) {
+    pk::async_run_unit(ex, pk_test::helper_command({"exit", "0"}), [&](error_code ec) { unit_ec = ec; });
+    pk::async_checked(ex, pk_test::helper_command({"lines", "2"}), [&](error_code ec, pk::process_result r) {
         BOOST_TEST(!ec);
         checked = std::move(r);
     });
-    pk::async_output_bytes(ex, helper({"bad-utf8"}), [&](error_code ec, pk::process_result r) {
+    pk::async_output_bytes(ex, pk_test::helper_command({"bad-utf8"}), [&](error_code ec, pk::process_result r) {
         BOOST_TEST(!ec);
         bytes = std::move(r);
     });
-    pk::async_exit_code(ex, helper({"exit", "9"}), [&](error_code ec, int c) {
+    pk::async_exit_code(ex, pk_test::helper_command({"exit", "9"}), [&](error_code ec, int c) {
         BOOST_TEST(!ec);
         code = c;
     });
-    pk::async_probe(ex, helper({"exit", "0"}), [&](error_code ec, bool b) {
+    pk::async_probe(ex, pk_test::helper_command({"exit", "0"}), [&](error_code ec, bool b) {
         BOOST_TEST(!ec);
         probe0 = b;
     });
-    pk::async_probe(ex, helper({"exit", "1"}), [&](error_code ec, bool b) {
+    pk::async_probe(ex, pk_test::helper_command({"exit", "1"}), [&](error_code ec, bool b) {
         BOOST_TEST(!ec);
         probe1 = b;
     });
-    pk::async_probe(ex, helper({"exit", "2"}), [&](error_code ec, bool) { probe2_ec = ec; });
-    pk::async_first_line(ex, helper({"lines", "5"}), [&](error_code ec, std::string s) {
+    pk::async_probe(ex, pk_test::helper_command({"exit", "2"}), [&](error_code ec, bool) { probe2_ec = ec; });
+    pk::async_first_line(ex, pk_test::helper_command({"lines", "5"}), [&](error_code ec, std::string s) {
         BOOST_TEST(!ec);
         line = std::move(s);
     });
-    pk::async_first_line(ex, helper({"exit", "0"}), [&](error_code ec, std::string) { empty_ec = ec; });
+    pk::async_first_line(ex, pk_test::helper_command({"exit", "0"}),
+                         [&](error_code ec, std::string) { empty_ec = ec; });
     ctx.run();
     BOOST_TEST_REQUIRE(unit_ec.has_value());
     BOOST_TEST(!*unit_ec);
@@ -449,16 +422,16 @@ BOOST_AUTO_TEST_CASE(async_timeouts)
     asio::io_context ctx;
     std::optional<error_code> run_ec;
     std::optional<pk::process_result> res;
-    pk::async_run(ctx.get_executor(), helper({"sleep", "30000"}).timeout(200ms),
+    pk::async_run(ctx.get_executor(), pk_test::helper_command({"sleep", "30000"}).timeout(200ms),
                   [&](error_code ec, std::string) { run_ec = ec; });
-    pk::async_output_string(ctx.get_executor(), helper({"spawn-sleeper", "30000"}).timeout(200ms),
+    pk::async_output_string(ctx.get_executor(), pk_test::helper_command({"spawn-sleeper", "30000"}).timeout(200ms),
                             [&](error_code ec, pk::process_result r) {
                                 BOOST_TEST(!ec, "a timeout is recorded in the result");
                                 res = std::move(r);
                             });
     auto t0 = std::chrono::steady_clock::now();
     ctx.run();
-    BOOST_TEST(ms_since(t0) < 5000);
+    BOOST_TEST(pk_test::ms_since(t0) < 5000);
     BOOST_TEST_REQUIRE(run_ec.has_value());
     BOOST_TEST(*run_ec == pk::errc::timed_out);
     BOOST_TEST_REQUIRE(res.has_value());
@@ -474,12 +447,12 @@ BOOST_AUTO_TEST_CASE(member_forms_and_job_runner)
     o.mechanism = pk::mechanism_request::process_group;
     pk::job_runner jr(o);
     std::string a, b;
-    pk::default_runner().async_run(ctx.get_executor(), helper({"args", "default"}),
+    pk::default_runner().async_run(ctx.get_executor(), pk_test::helper_command({"args", "default"}),
                                    [&](error_code ec, std::string s) {
                                        BOOST_TEST(!ec);
                                        a = s;
                                    });
-    jr.async_run(ctx.get_executor(), helper({"args", "job"}), [&](error_code ec, std::string s) {
+    jr.async_run(ctx.get_executor(), pk_test::helper_command({"args", "job"}), [&](error_code ec, std::string s) {
         BOOST_TEST(!ec);
         b = s;
     });
@@ -494,7 +467,7 @@ BOOST_AUTO_TEST_CASE(many_concurrent_runs_on_a_threaded_io_context)
     std::array<std::string, 8> out;
     std::array<error_code, 8> ecs;
     for (std::size_t i = 0; i < out.size(); ++i)
-        pk::async_run(ctx.get_executor(), helper({"idle-then-print", "100", "r" + std::to_string(i)}),
+        pk::async_run(ctx.get_executor(), pk_test::helper_command({"idle-then-print", "100", "r" + std::to_string(i)}),
                       [&, i](error_code ec, std::string s) {
                           ecs[i] = ec;
                           out[i] = std::move(s);
@@ -519,7 +492,7 @@ BOOST_AUTO_TEST_CASE(runner_is_usable_from_many_threads)
             threads.emplace_back([&, i] {
                 for (int j = 0; j < 5; ++j)
                 {
-                    auto r = pk::run(helper({"args", std::to_string(i) + "-" + std::to_string(j)}));
+                    auto r = pk::run(pk_test::helper_command({"args", std::to_string(i) + "-" + std::to_string(j)}));
                     got[i].push_back(r.has_value() ? r.value() : "error: " + r.error().message());
                 }
             });
@@ -533,10 +506,11 @@ BOOST_AUTO_TEST_CASE(abandoned_run_is_torn_down_with_its_io_context)
 {
     {
         asio::io_context ctx;
-        pk::async_run(ctx.get_executor(), helper({"tree", "1", "30000"}), [](error_code, std::string) {});
+        pk::async_run(ctx.get_executor(), pk_test::helper_command({"tree", "1", "30000"}),
+                      [](error_code, std::string) {});
         ctx.run_for(300ms);
     }
-    BOOST_TEST(children_after(5000ms).empty(), "destroying the io_context kills the run's tree");
+    BOOST_TEST(pk_test::children_after(5000ms).empty(), "destroying the io_context kills the run's tree");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -9,6 +9,7 @@
 #include "../../src/detail/line_splitter.hpp"
 #include "../../src/detail/output_buffer.hpp"
 #include "../../src/detail/utf8.hpp"
+#include "pk_test.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -88,17 +89,6 @@ std::string decode(const std::string& encoding, std::string_view input, std::vec
     }
     d.finish(out);
     return out;
-}
-
-const std::string fffd = "\xEF\xBF\xBD";
-
-output_buffer_policy policy(std::optional<std::size_t> lines, std::optional<std::size_t> bytes, overflow_mode m)
-{
-    output_buffer_policy p;
-    p.max_lines = lines;
-    p.max_bytes = bytes;
-    p.mode = m;
-    return p;
 }
 
 lines_t drain(line_queue& q)
@@ -348,22 +338,22 @@ BOOST_AUTO_TEST_CASE(utf16le_split_at_every_byte_boundary)
             BOOST_TEST(decode("UTF-16LE", in, {i, j}) == expected, "chunks " << i << " then " << j);
 
     // A dangling odd byte at the end is one U+FFFD.
-    BOOST_TEST(decode("UTF-16LE", std::string("A\0B", 3)) == "A" + fffd);
+    BOOST_TEST(decode("UTF-16LE", std::string("A\0B", 3)) == "A" + pk_test::fffd);
     // ... and so is a high surrogate without its pair.
-    BOOST_TEST(decode("UTF-16LE", std::string("A\0\x3d\xd8", 4), {3, 1}) == "A" + fffd);
+    BOOST_TEST(decode("UTF-16LE", std::string("A\0\x3d\xd8", 4), {3, 1}) == "A" + pk_test::fffd);
 }
 
 BOOST_AUTO_TEST_CASE(japanese_encodings_with_invalid_bytes)
 {
     const std::string nihon = "\xe6\x97\xa5\xe6\x9c\xac"; // U+65E5 U+672C
     BOOST_TEST(decode("SHIFT_JIS", "\x93\xfa\x96\x7b") == nihon);
-    BOOST_TEST(decode("SHIFT_JIS", "a\x80" "b\x93\xfa\x96\x7b") == "a" + fffd + "b" + nihon);
+    BOOST_TEST(decode("SHIFT_JIS", "a\x80" "b\x93\xfa\x96\x7b") == "a" + pk_test::fffd + "b" + nihon);
     BOOST_TEST(decode("SHIFT_JIS", "\x93\xfa\x96\x7b", {1}) == nihon);
-    BOOST_TEST(decode("EUC-JP", "a\xff\xc6\xfc\xcb\xdc") == "a" + fffd + nihon);
+    BOOST_TEST(decode("EUC-JP", "a\xff\xc6\xfc\xcb\xdc") == "a" + pk_test::fffd + nihon);
     for (std::size_t i = 0; i <= 6; ++i)
-        BOOST_TEST(decode("EUC-JP", "a\xff\xc6\xfc\xcb\xdc", {i, 1}) == "a" + fffd + nihon, "split at " << i);
+        BOOST_TEST(decode("EUC-JP", "a\xff\xc6\xfc\xcb\xdc", {i, 1}) == "a" + pk_test::fffd + nihon, "split at " << i);
     // A truncated two-byte character at EOF.
-    BOOST_TEST(decode("EUC-JP", "\xc6\xfc\xcb") == "\xe6\x97\xa5" + fffd);
+    BOOST_TEST(decode("EUC-JP", "\xc6\xfc\xcb") == "\xe6\x97\xa5" + pk_test::fffd);
     // A stateful encoding keeps its shift state across chunks.
     const std::string jis = "\x1b$BF|K\\\x1b(B!";
     for (std::size_t i = 0; i <= jis.size(); ++i)
@@ -387,16 +377,16 @@ BOOST_AUTO_TEST_CASE(utf8_validation)
             BOOST_TEST(out == emoji);
             d.finish(out);
             BOOST_TEST(out == emoji);
-            BOOST_TEST(decode(name, "\xff") == fffd);
-            BOOST_TEST(decode(name, "a\xffz") == "a" + fffd + "z");
+            BOOST_TEST(decode(name, "\xff") == pk_test::fffd);
+            BOOST_TEST(decode(name, "a\xffz") == "a" + pk_test::fffd + "z");
         }
     }
     // A truncated sequence: replaced per byte, exactly as sanitize_utf8 does.
-    BOOST_TEST(decode("UTF-8", "ok\xe2\x82") == "ok" + fffd + fffd);
-    BOOST_TEST(decode("UTF-8", "\xe2\x82" "A", {1}) == fffd + fffd + "A");
+    BOOST_TEST(decode("UTF-8", "ok\xe2\x82") == "ok" + pk_test::fffd + pk_test::fffd);
+    BOOST_TEST(decode("UTF-8", "\xe2\x82" "A", {1}) == pk_test::fffd + pk_test::fffd + "A");
     // Surrogates and overlong forms are invalid.
-    BOOST_TEST(decode("UTF-8", "\xed\xa0\x80", {1}) == fffd + fffd + fffd);
-    BOOST_TEST(decode("UTF-8", "\xc0\xaf", {1}) == fffd + fffd);
+    BOOST_TEST(decode("UTF-8", "\xed\xa0\x80", {1}) == pk_test::fffd + pk_test::fffd + pk_test::fffd);
+    BOOST_TEST(decode("UTF-8", "\xc0\xaf", {1}) == pk_test::fffd + pk_test::fffd);
 }
 
 BOOST_AUTO_TEST_CASE(utf8_chunked_equals_sanitize_utf8_of_the_whole)
@@ -490,7 +480,7 @@ BOOST_AUTO_TEST_CASE(queue_unbounded)
 
 BOOST_AUTO_TEST_CASE(queue_drop_oldest)
 {
-    line_queue q(policy(3, std::nullopt, overflow_mode::drop_oldest));
+    line_queue q(pk_test::buffer_policy(3, std::nullopt, overflow_mode::drop_oldest));
     for (std::string s : {"a", "b", "c"})
         BOOST_TEST(q.push(s));
     BOOST_TEST(!q.truncated());
@@ -498,7 +488,7 @@ BOOST_AUTO_TEST_CASE(queue_drop_oldest)
     BOOST_TEST(q.truncated());
     BOOST_TEST(drain(q) == (lines_t{"b", "c", "d"}));
 
-    line_queue b(policy(std::nullopt, 6, overflow_mode::drop_oldest));
+    line_queue b(pk_test::buffer_policy(std::nullopt, 6, overflow_mode::drop_oldest));
     BOOST_TEST(b.push("aa"));
     BOOST_TEST(b.push("bb"));
     BOOST_TEST(b.push("cc"));
@@ -513,7 +503,7 @@ BOOST_AUTO_TEST_CASE(queue_drop_oldest)
 
 BOOST_AUTO_TEST_CASE(queue_drop_oldest_keeps_a_long_line_alone)
 {
-    line_queue q(policy(10, 4, overflow_mode::drop_oldest));
+    line_queue q(pk_test::buffer_policy(10, 4, overflow_mode::drop_oldest));
     BOOST_TEST(q.push("ab"));
     BOOST_TEST(q.push("0123456789"));
     BOOST_TEST(q.truncated());
@@ -527,7 +517,7 @@ BOOST_AUTO_TEST_CASE(queue_drop_oldest_keeps_a_long_line_alone)
 
 BOOST_AUTO_TEST_CASE(queue_drop_newest)
 {
-    line_queue q(policy(2, 5, overflow_mode::drop_newest));
+    line_queue q(pk_test::buffer_policy(2, 5, overflow_mode::drop_newest));
     BOOST_TEST(q.push("ab"));
     BOOST_TEST(q.push("cd"));
     BOOST_TEST(!q.truncated());
@@ -544,7 +534,7 @@ BOOST_AUTO_TEST_CASE(queue_drop_newest)
 
 BOOST_AUTO_TEST_CASE(queue_error_mode)
 {
-    line_queue q(policy(2, 4, overflow_mode::error));
+    line_queue q(pk_test::buffer_policy(2, 4, overflow_mode::error));
     BOOST_TEST(q.push("ab"));
     BOOST_TEST(q.push("cd"));
     BOOST_TEST(!q.truncated());
@@ -559,12 +549,12 @@ BOOST_AUTO_TEST_CASE(queue_error_mode)
 
 BOOST_AUTO_TEST_CASE(queue_zero_limits)
 {
-    line_queue none(policy(0, std::nullopt, overflow_mode::drop_oldest));
+    line_queue none(pk_test::buffer_policy(0, std::nullopt, overflow_mode::drop_oldest));
     BOOST_TEST(none.push("a"));
     BOOST_TEST(none.empty());
     BOOST_TEST(none.truncated());
 
-    line_queue zero_bytes(policy(std::nullopt, 0, overflow_mode::drop_newest));
+    line_queue zero_bytes(pk_test::buffer_policy(std::nullopt, 0, overflow_mode::drop_newest));
     BOOST_TEST(zero_bytes.push(""));
     BOOST_TEST(!zero_bytes.truncated());
     BOOST_TEST(zero_bytes.push("a"));
@@ -583,12 +573,12 @@ BOOST_AUTO_TEST_CASE(capture_unbounded)
     BOOST_TEST(c.append("def\n"));
     BOOST_TEST(c.take() == "abcdef\n");
     BOOST_TEST(!c.truncated());
-    BOOST_TEST(!byte_capture(policy(1, std::nullopt, overflow_mode::error)).unbounded());
+    BOOST_TEST(!byte_capture(pk_test::buffer_policy(1, std::nullopt, overflow_mode::error)).unbounded());
 }
 
 BOOST_AUTO_TEST_CASE(capture_drop_newest)
 {
-    byte_capture b(policy(std::nullopt, 5, overflow_mode::drop_newest));
+    byte_capture b(pk_test::buffer_policy(std::nullopt, 5, overflow_mode::drop_newest));
     BOOST_TEST(!b.unbounded());
     BOOST_TEST(b.append("abc"));
     BOOST_TEST(!b.truncated());
@@ -597,7 +587,7 @@ BOOST_AUTO_TEST_CASE(capture_drop_newest)
     BOOST_TEST(b.truncated());
     BOOST_TEST(b.take() == "abcde");
 
-    byte_capture l(policy(2, std::nullopt, overflow_mode::drop_newest));
+    byte_capture l(pk_test::buffer_policy(2, std::nullopt, overflow_mode::drop_newest));
     BOOST_TEST(l.append("one\ntw"));
     BOOST_TEST(l.append("o"));
     BOOST_TEST(!l.truncated()); // "tw" + "o" is the second (partial) line
@@ -606,7 +596,7 @@ BOOST_AUTO_TEST_CASE(capture_drop_newest)
     BOOST_TEST(l.append("four\n"));
     BOOST_TEST(l.take() == "one\ntwo\n");
 
-    byte_capture exact(policy(2, std::nullopt, overflow_mode::drop_newest));
+    byte_capture exact(pk_test::buffer_policy(2, std::nullopt, overflow_mode::drop_newest));
     BOOST_TEST(exact.append("a\nb"));
     BOOST_TEST(!exact.truncated()); // a trailing partial line counts as one: two lines
     BOOST_TEST(exact.append("\nc"));
@@ -616,7 +606,7 @@ BOOST_AUTO_TEST_CASE(capture_drop_newest)
 
 BOOST_AUTO_TEST_CASE(capture_drop_oldest)
 {
-    byte_capture b(policy(std::nullopt, 5, overflow_mode::drop_oldest));
+    byte_capture b(pk_test::buffer_policy(std::nullopt, 5, overflow_mode::drop_oldest));
     BOOST_TEST(b.append("abc"));
     BOOST_TEST(b.append("de"));
     BOOST_TEST(!b.truncated());
@@ -626,7 +616,7 @@ BOOST_AUTO_TEST_CASE(capture_drop_oldest)
     BOOST_TEST(b.append("0123456789")); // larger than the limit on its own
     BOOST_TEST(b.take() == "56789");
 
-    byte_capture l(policy(2, std::nullopt, overflow_mode::drop_oldest));
+    byte_capture l(pk_test::buffer_policy(2, std::nullopt, overflow_mode::drop_oldest));
     BOOST_TEST(l.append("one\ntwo\n"));
     BOOST_TEST(!l.truncated());
     BOOST_TEST(l.append("thr"));
@@ -635,7 +625,7 @@ BOOST_AUTO_TEST_CASE(capture_drop_oldest)
     BOOST_TEST(l.append("ee\nfour\nfive"));
     BOOST_TEST(l.take() == "four\nfive");
 
-    byte_capture both(policy(3, 8, overflow_mode::drop_oldest));
+    byte_capture both(pk_test::buffer_policy(3, 8, overflow_mode::drop_oldest));
     BOOST_TEST(both.append("a\nb\nc\nd\n"));
     BOOST_TEST(both.view() == "b\nc\nd\n");
     BOOST_TEST(both.append("eeeeee")); // 4 lines: "b\n" goes; then 10 bytes: "c\n" goes
@@ -672,7 +662,7 @@ BOOST_AUTO_TEST_CASE(capture_drop_oldest_matches_a_reference)
             lines = rng() % 5;
         if (rng() % 3 != 0 || !lines)
             bytes = rng() % 30;
-        byte_capture c(policy(lines, bytes, overflow_mode::drop_oldest));
+        byte_capture c(pk_test::buffer_policy(lines, bytes, overflow_mode::drop_oldest));
         std::string all;
         for (int k = 0, n = static_cast<int>(rng() % 12); k < n; ++k)
         {
@@ -718,7 +708,7 @@ BOOST_AUTO_TEST_CASE(capture_drop_newest_and_error_match_a_reference)
                 lines = rng() % 5;
             if (rng() % 3 != 0 || !lines)
                 bytes = rng() % 30;
-            byte_capture c(policy(lines, bytes, mode));
+            byte_capture c(pk_test::buffer_policy(lines, bytes, mode));
             std::string all;
             for (int k = 0, n = static_cast<int>(rng() % 12); k < n; ++k)
             {
@@ -739,7 +729,7 @@ BOOST_AUTO_TEST_CASE(capture_drop_newest_and_error_match_a_reference)
 
 BOOST_AUTO_TEST_CASE(capture_error_mode)
 {
-    byte_capture b(policy(std::nullopt, 5, overflow_mode::error));
+    byte_capture b(pk_test::buffer_policy(std::nullopt, 5, overflow_mode::error));
     BOOST_TEST(b.append("abc"));
     BOOST_TEST(b.append("de")); // exactly at the limit
     BOOST_TEST(!b.truncated());
@@ -749,13 +739,13 @@ BOOST_AUTO_TEST_CASE(capture_error_mode)
     BOOST_TEST(!b.append("g")); // stays failed
     BOOST_TEST(b.take() == "abcde");
 
-    byte_capture l(policy(1, std::nullopt, overflow_mode::error));
+    byte_capture l(pk_test::buffer_policy(1, std::nullopt, overflow_mode::error));
     BOOST_TEST(l.append("only"));
     BOOST_TEST(l.append(" line\n"));
     BOOST_TEST(!l.append("x"));
     BOOST_TEST(l.take() == "only line\n");
 
-    byte_capture partial(policy(std::nullopt, 4, overflow_mode::error));
+    byte_capture partial(pk_test::buffer_policy(std::nullopt, 4, overflow_mode::error));
     BOOST_TEST(!partial.append("abcdef")); // nothing beyond the limit is kept
     BOOST_TEST(partial.take() == "abcd");
 }
