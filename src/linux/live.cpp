@@ -552,6 +552,16 @@ result<running_process> start(asio::any_io_executor ex, command cmd, const proce
             s->writes.push_back({s->cmd.stdin_config().data(), [](error_code) {}});
     }
     s->exit_watch.assign(s->record->pidfd);
+    if (s->cmd.cancel_token().stop_possible())
+    {
+        // A stop kills the tree; the callback is dropped when the run ends.
+        // (Registered before any work is posted: on_exit resets it on the strand.)
+        std::weak_ptr<detail::live_state> weak = s;
+        s->stop_cb.emplace(s->cmd.cancel_token(), std::function<void()>([weak] {
+                               if (auto sp = weak.lock())
+                                   (void)sp->group->kill_all();
+                           }));
+    }
 
     asio::post(s->strand, [s] {
         auto& st = *s;
@@ -583,15 +593,6 @@ result<running_process> start(asio::any_io_executor ex, command cmd, const proce
         }
         detail::arm_idle(st);
     });
-    if (s->cmd.cancel_token().stop_possible())
-    {
-        // A stop kills the tree; the callback is dropped when the run ends.
-        std::weak_ptr<detail::live_state> weak = s;
-        s->stop_cb.emplace(s->cmd.cancel_token(), std::function<void()>([weak] {
-                               if (auto sp = weak.lock())
-                                   (void)sp->group->kill_all();
-                           }));
-    }
     return running_process(std::move(s));
 }
 
