@@ -75,6 +75,11 @@ private:
         if (cancel_requested_ || cmd_.cancel_token().stop_requested())
             return fail(error(errc::cancelled, diag_));
 
+        for (const std::string* enc : {&cmd_.stdout_encoding_value(), &cmd_.stderr_encoding_value()})
+            if (!enc->empty())
+                if (auto d = detail::decoder::create(*enc); !d)
+                    return fail(d.error()); // an unknown encoding: nothing is spawned
+
         auto started = detail::spawn_run(cmd_, opts_, false);
         if (!started)
             return fail(started.error());

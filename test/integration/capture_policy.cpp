@@ -238,4 +238,15 @@ BOOST_AUTO_TEST_CASE(stderr_encoding_applies_to_stderr)
     BOOST_TEST(r.value().std_err == "caf\xc3\xa9\n");
 }
 
+BOOST_AUTO_TEST_CASE(unknown_encoding_spawns_nothing)
+{
+    pk_test::temp_dir dir;
+    auto marker = (dir.path / "ran").string();
+    auto r = pk::output_string(pk_test::helper_command({"make-file", marker, "0"}).stdout_encoding("NO-SUCH-ENCODING"));
+    BOOST_TEST_REQUIRE(r.has_error());
+    BOOST_TEST(r.error().code() == pk::errc::invalid_argument);
+    BOOST_TEST(r.error().diag().detail.find("NO-SUCH-ENCODING") != std::string::npos);
+    BOOST_TEST(!std::filesystem::exists(marker), "the child never ran");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
