@@ -19,8 +19,6 @@
 #include <poll.h>
 #include <set>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
