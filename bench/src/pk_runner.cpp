@@ -1,0 +1,179 @@
+// Copyright (c) 2026 The processkit authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
+
+// processkit's runner verbs (process_runner.hpp / command.hpp).
+
+#include "pk_side.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/processkit/command.hpp>
+#include <boost/processkit/process_runner.hpp>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <functional>
+#include <stop_token>
+#include <unistd.h>
+
+namespace pkb {
+namespace pk {
+namespace {
+
+namespace asio = boost::asio;
+namespace bpk = boost::processkit;
+
+bpk::job_runner& runner(mech m)
+{
+    static bpk::job_runner cg(bpk::process_group_options{bpk::mechanism_request::cgroup_v2});
+    static bpk::job_runner pg(bpk::process_group_options{bpk::mechanism_request::process_group});
+    return m == mech::cgroup ? cg : pg;
+}
+
+bpk::command make_cmd(const argv_t& a)
+{
+    bpk::command c(a[0]);
+    c.args(std::vector<std::string>(a.begin() + 1, a.end()));
+    return c;
+}
+
+[[noreturn]] void fail(const char* verb, const bpk::error& e)
+{
+    throw std::runtime_error(std::string("processkit ") + verb + ": " + e.message());
+}
+
+} // namespace
+
+const char* side() { return "runner"; }
+
+std::string output_string(mech m, const argv_t& argv)
+{
+    auto r = runner(m).output_string(make_cmd(argv));
+    if (!r)
+        fail("output_string", r.error());
+    if (!r.value().success())
+        throw std::runtime_error("processkit output_string: run did not succeed");
+    return std::move(r.value().std_out);
+}
+
+void fanout(mech m, const argv_t& argv, int total, int inflight)
+{
+    asio::io_context ctx;
+    int started = 0, finished = 0;
+    std::string first_error;
+    std::function<void()> launch = [&] {
+        ++started;
+        runner(m).async_output_string(ctx.get_executor(), make_cmd(argv),
+                                      [&](bpk::error_code ec, bpk::process_result r) {
+                                          ++finished;
+                                          if ((ec || r.std_out.empty()) && first_error.empty())
+                                              first_error = ec ? ec.message() : "empty stdout";
+                                          if (started < total)
+                                              launch();
+                                      });
+    };
+    for (int i = 0; i < inflight && started < total; ++i)
+        launch();
+    ctx.run();
+    if (!first_error.empty())
+        throw std::runtime_error("processkit async_output_string: " + first_error);
+    if (finished != total)
+        throw std::runtime_error("processkit fanout: " + std::to_string(finished) + " of " + std::to_string(total));
+}
+
+std::size_t capture_big(mech m, const argv_t& argv, std::size_t expected)
+{
+    auto r = runner(m).output_string(make_cmd(argv).std_err(bpk::stdio_mode::null()));
+    if (!r)
+        fail("output_string", r.error());
+    std::size_t n = r.value().std_out.size();
+    if (n != expected)
+        throw std::runtime_error("processkit output_string captured " + std::to_string(n) + " of " +
+                                 std::to_string(expected) + " bytes" +
+                                 (r.value().std_out_truncated ? " (truncated)" : ""));
+    return n;
+}
+
+line_stats lines(mech m, const argv_t& argv)
+{
+    auto r = runner(m).output_string(make_cmd(argv).std_err(bpk::stdio_mode::null()));
+    if (!r)
+        fail("output_string", r.error());
+    line_stats st;
+    const std::string& s = r.value().std_out;
+    split_lines(s.data(), s.size(), st);
+    return st;
+}
+
+lim::idle_result idle_exitlat(mech mc, const argv_t& idle, int k, const argv_t& stamp, int m)
+{
+    lim::idle_result res;
+    asio::io_context ctx;
+    std::stop_source stop;
+    std::vector<int> before = list_children();
+    int base = static_cast<int>(before.size());
+    long rss0 = rss_kib();
+    int idle_done = 0;
+    for (int i = 0; i < k; ++i)
+        runner(mc).async_output_string(ctx.get_executor(), make_cmd(idle).cancel_on(stop.get_token()),
+                                       [&](bpk::error_code, bpk::process_result) { ++idle_done; });
+    // Every idle child started (they are our direct children).
+    std::int64_t deadline = now_ns() + 60'000'000'000LL;
+    while (count_children() < base + k && now_ns() < deadline)
+    {
+        ctx.restart();
+        ctx.poll();
+        ::usleep(1000);
+    }
+    ctx.restart();
+    ctx.poll();
+    long rss1 = rss_kib();
+    res.rss_kib_per_child = k ? static_cast<double>(rss1 - rss0) / k : 0.0;
+    if (count_children() < base + k)
+        throw std::runtime_error("processkit: idle children did not all start");
+
+    for (int j = 0; j < m; ++j)
+    {
+        std::int64_t t_done = 0;
+        std::string out;
+        runner(mc).async_output_string(ctx.get_executor(), make_cmd(stamp),
+                                       [&](bpk::error_code, bpk::process_result r) {
+                                           t_done = now_ns();
+                                           out = std::move(r.std_out);
+                                       });
+        while (!t_done)
+        {
+            ctx.restart();
+            ctx.run_one();
+        }
+        res.latency_us.push_back(static_cast<double>(t_done - parse_stamp(out)) * 1e-3);
+    }
+
+    std::int64_t t_stop = now_ns();
+    stop.request_stop();
+    deadline = now_ns() + 300'000'000'000LL;
+    while (idle_done < k && now_ns() < deadline)
+    {
+        ctx.restart();
+        ctx.run_for(std::chrono::milliseconds(100));
+    }
+    if (idle_done < k)
+    {
+        std::fprintf(stderr, "  (processkit %s: %d of %d idle runs ended 300 s after request_stop)\n", name(mc),
+                     idle_done, k);
+        // cancellation did not work: kill the idle children we started (not
+        // the bench's other children) so the run can go on
+        for (int pid : list_children())
+            if (std::find(before.begin(), before.end(), pid) == before.end())
+                ::kill(pid, SIGKILL);
+        ctx.restart();
+        ctx.run_for(std::chrono::seconds(10));
+        throw std::runtime_error("processkit: cancel_on did not end the idle runs within 300 s");
+    }
+    res.teardown_ms = static_cast<double>(now_ns() - t_stop) * 1e-6;
+    return res;
+}
+
+} // namespace pk
+} // namespace pkb

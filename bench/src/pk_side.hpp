@@ -1,0 +1,63 @@
+// Copyright (c) 2026 The processkit authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
+
+// The processkit side of every scenario. Two parts, so that the bench builds
+// while the library is still growing:
+//  - runner (pk_runner.cpp): the verbs of process_runner.hpp (output_string,
+//    async_output_string, job_runner). Replaced by stubs that throw
+//    not_available when the build is configured with PK_BENCH_SIDE=launcher.
+//  - launcher (pk_launcher.cpp): process_group + launcher + in_group, which
+//    the scenarios that need a group handle (teardown) use, plus an interim
+//    capture built by hand on the launcher. Stubbed with PK_BENCH_SIDE=none.
+
+#ifndef PK_BENCH_PK_SIDE_HPP
+#define PK_BENCH_PK_SIDE_HPP
+
+#include "limit.hpp"
+
+namespace pkb {
+namespace pk {
+
+enum class mech
+{
+    cgroup, ///< mechanism_request::cgroup_v2
+    pgroup, ///< mechanism_request::process_group
+};
+inline const char* name(mech m) { return m == mech::cgroup ? "cgroup_v2" : "process_group"; }
+
+/// What this build links: "runner", "launcher" or "none".
+const char* side();
+/// Can a group with this mechanism be created here? (else `why` says why)
+bool mechanism_available(mech m, std::string& why);
+
+// --- runner verbs (process_runner.hpp) ----------------------------------
+/// job_runner{m}.output_string(command(argv)): stdout (stderr captured too).
+std::string output_string(mech m, const argv_t& argv);
+/// `total` runs, `inflight` concurrent job_runner{m}.async_output_string on
+/// one io_context run by this thread.
+void fanout(mech m, const argv_t& argv, int total, int inflight);
+/// output_string with stderr to /dev/null; returns stdout's size.
+std::size_t capture_big(mech m, const argv_t& argv, std::size_t expected);
+/// Provisional line streaming: output_string, then memchr splitting of the
+/// captured string.
+line_stats lines(mech m, const argv_t& argv);
+/// `k` idle async_output_string runs (cancelled together through one
+/// stop_token at the end), then `m` stamp runs one after another on the
+/// same io_context.
+lim::idle_result idle_exitlat(mech mc, const argv_t& idle, int k, const argv_t& stamp, int m);
+
+// --- launcher + process_group -----------------------------------------
+/// Interim capture without the runner: a fresh process_group per run,
+/// launcher + in_group + bp2::process_stdio with asio pipes, async_read both
+/// to EOF + async_wait, then the group is destroyed.
+std::string launcher_capture(mech m, const argv_t& argv);
+/// Launch `tree_argv` into a group, wait for "ready" and for members() to
+/// reach `expected`, then time: destroy the group + reap every process.
+/// Returns milliseconds; `leftover` = zombies the bench had to reap itself.
+double teardown_ms(mech m, const argv_t& tree_argv, int expected, int& leftover);
+
+} // namespace pk
+} // namespace pkb
+
+#endif
