@@ -180,6 +180,13 @@ std::vector<int> open_orphan_pidfds(const group_state& g, const std::vector<int>
     return fds;
 }
 
+// Whether any child of this process is waiting to be reaped (nothing is reaped).
+bool have_zombie_child()
+{
+    siginfo_t info{};
+    return ::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid != 0;
+}
+
 bool is_subreaper()
 {
     int flag = 0;
@@ -230,7 +237,7 @@ void reap_orphans(std::vector<int>& fds, clock::time_point deadline)
 // Direct children launched by others (`direct`) are left to their handles.
 void reap_strays(const group_state& g, const std::vector<int>& direct)
 {
-    if (!is_subreaper())
+    if (!is_subreaper() || !have_zombie_child())
         return;
     std::string rel;
     if (g.mech == mechanism::cgroup_v2)
@@ -270,11 +277,15 @@ std::size_t member_count(group_state& g)
 
 // Is any live process left in our process groups? Reaps our own zombies on
 // the way; zombies that belong to another reaper do not count. Caller holds g.mu.
-bool pgroups_empty(group_state& g)
+bool pgroups_empty(group_state& g, bool scan)
 {
     prune_children(g, true);
     signal_pgroups(g, 0);
-    return g.pgids.empty() || pgroup_members(g.pgids).empty();
+    if (g.pgids.empty())
+        return true;
+    // kill(-pgid, 0) also answers for zombies, which another reaper (PID 1)
+    // may collect late: only the walk of /proc can tell they are all dead.
+    return scan && pgroup_members(g.pgids).empty();
 }
 
 result<std::shared_ptr<group_state>> make_state(const process_group_options& opts)
@@ -374,7 +385,9 @@ error kill_tree(group_state& g) noexcept
         {
             if (g.cg_dirfd < 0)
                 return {};
-            auto orphans = open_orphan_pidfds(g, cgroup_pids(g.cg_dirfd));
+            std::vector<int> orphans;
+            if (is_subreaper())
+                orphans = open_orphan_pidfds(g, cgroup_pids(g.cg_dirfd));
             error e = cgroup_kill_and_wait(g.cg_dirfd, g.options.teardown_timeout);
             // Everything in the cgroup is dead: owned direct children are zombies now.
             for (auto& c : g.children)
@@ -387,7 +400,7 @@ error kill_tree(group_state& g) noexcept
         }
         std::vector<int> orphans = kill_escapees(g);
         signal_pgroups(g, 0);
-        if (!g.pgids.empty())
+        if (!g.pgids.empty() && is_subreaper())
         {
             std::vector<int> pids;
             for (auto& m : pgroup_members(g.pgids))
@@ -399,8 +412,17 @@ error kill_tree(group_state& g) noexcept
         for (auto& c : g.children) // a direct child may have left the group too
             c->send_signal(SIGKILL);
         error e;
-        while (!pgroups_empty(g) || owned_children_left(g))
+        // Killed members are usually gone within a millisecond; walk /proc
+        // (to tell a lingering zombie of another reaper from a live member)
+        // only every few milliseconds after that.
+        auto next_scan = clock::now() + std::chrono::milliseconds(2);
+        for (;;)
         {
+            bool scan = clock::now() >= next_scan;
+            if (scan)
+                next_scan = clock::now() + std::chrono::milliseconds(5);
+            if (pgroups_empty(g, scan) && !owned_children_left(g))
+                break;
             if (clock::now() > deadline)
             {
                 diagnostics d;
@@ -605,6 +627,9 @@ result<void> process_group::signal(processkit::signal s)
             ::kill(pid, sig); // members that exit meanwhile are fine
         return outcome_v2::success();
     }
+    if (sig == SIGKILL)
+        for (int fd : detail::kill_escapees(g)) // the tree, not only the groups
+            ::close(fd);
     if (auto e = detail::signal_pgroups(g, sig))
         return e;
     return outcome_v2::success();
@@ -713,7 +738,7 @@ result<shutdown_report> process_group::shutdown(std::chrono::milliseconds grace)
     lk.lock();
     auto is_empty = [&] {
         return g.mech == mechanism::cgroup_v2 ? detail::cgroup_wait_empty(g.cg_dirfd, std::chrono::milliseconds(0))
-                                              : detail::pgroups_empty(g);
+                                              : detail::pgroups_empty(g, true);
     };
     auto deadline = start + grace;
     bool empty = false;

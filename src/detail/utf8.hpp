@@ -6,6 +6,8 @@
 #define BOOST_PROCESSKIT_SRC_DETAIL_UTF8_HPP
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <string>
 
 namespace boost {
@@ -57,6 +59,12 @@ inline void sanitize_utf8(std::string& s)
     std::size_t i = 0, size = s.size();
     while (i < size)
     {
+        // ASCII runs, eight bytes at a time.
+        std::uint64_t word;
+        while (i + 8 <= size && (std::memcpy(&word, p + i, 8), (word & 0x8080808080808080ull) == 0))
+            i += 8;
+        if (i == size)
+            break;
         std::size_t n = utf8_sequence(p + i, size - i);
         if (n == 0)
             break;

@@ -11,6 +11,7 @@
 #include "../detail/line_splitter.hpp"
 #include "../detail/output_buffer.hpp"
 #include "../detail/spawn_run.hpp"
+#include "../detail/string_growth.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -21,6 +22,8 @@
 #include <array>
 #include <cerrno>
 #include <csignal>
+#include <fcntl.h>
+#include <memory>
 #include <optional>
 #include <stop_token>
 
@@ -32,6 +35,9 @@ using clock = std::chrono::steady_clock;
 using capture_handler = asio::any_completion_handler<void(error_code, process_result)>;
 
 constexpr std::size_t read_chunk = 64 * 1024;
+constexpr std::size_t max_drain = 4 * 1024 * 1024;        // per wakeup, then other work gets a turn
+constexpr std::uint64_t big_stream_bytes = 4 * 1024 * 1024; // then the pipe grows to
+constexpr std::size_t big_pipe_bytes = 1024 * 1024;
 constexpr std::size_t stderr_tail_bytes = 4096;
 
 // The parent's side of one run.
@@ -87,10 +93,13 @@ private:
         group_.emplace(std::move(child.group));
         record_ = std::move(child.record);
         int open_streams = 0;
-        if (child.stdout_r)
-            out_.assign(child.stdout_r.release()), ++open_streams;
-        if (child.stderr_r)
-            err_.assign(child.stderr_r.release()), ++open_streams;
+        for (auto* fd : {&child.stdout_r, &child.stderr_r})
+            if (*fd)
+            {
+                ::fcntl(fd->fd, F_SETFL, O_NONBLOCK); // drain() reads until EAGAIN
+                (fd == &child.stdout_r ? out_ : err_).assign(fd->release());
+                ++open_streams;
+            }
         if (child.stdin_w)
             in_.assign(child.stdin_w.release());
         fsm_.emplace(open_streams, cmd_.grace_value().has_value(), native_signal(cmd_.timeout_signal_value()));
@@ -106,7 +115,7 @@ private:
                                [self = shared_from_this()](error_code) { self->on_exit_readable(); });
         for (int i = 0; i < 2; ++i)
             if (stream(i).is_open())
-                read_more(i);
+                wait_readable(i);
         if (in_.is_open())
             write_stdin();
         if (cmd_.timeout_value())
@@ -165,6 +174,7 @@ private:
     void on_chunk(int i, std::string_view data)
     {
         arm_idle();
+        seen_[i] += data.size();
         if (tee_split_[i])
         {
             const line_handler& tee = i == 0 ? cmd_.stdout_tee() : cmd_.stderr_tee();
@@ -177,7 +187,9 @@ private:
             }
             tee_split_[i]->feed(text, tee);
         }
-        if (bounded_[i] && !bounded_[i]->append(data) && !output_limit_)
+        if (!bounded_[i])
+            detail::append_growing(out_bufs_[i], data);
+        else if (!bounded_[i]->append(data) && !output_limit_)
         {
             output_limit_ = true;
             act(fsm_->on_cancel()); // kill the tree; complete() reports output_limit
@@ -222,24 +234,55 @@ private:
 
     asio::posix::stream_descriptor& stream(int i) { return i == 0 ? out_ : err_; }
 
-    void read_more(int i)
+    // Readiness first, then read until the pipe is empty: nothing is
+    // allocated for a stream that stays silent, one wakeup drains many reads.
+    void wait_readable(int i)
     {
-        std::string& buf = bufs_[i];
-        std::size_t& len = lens_[i];
-        if (bounded_[i])
-            len = 0; // the buffer is only a chunk; byte_capture keeps the output
-        if (buf.size() < len + read_chunk)
-            buf.resize(std::max(buf.size() * 2, len + read_chunk));
-        stream(i).async_read_some(asio::buffer(buf.data() + len, buf.size() - len),
-                                  [self = shared_from_this(), i](error_code ec, std::size_t n) {
-                                      if (n > 0 && !self->delivered_)
-                                          self->on_chunk(i, std::string_view(self->bufs_[i].data() + self->lens_[i], n));
-                                      self->lens_[i] += n;
-                                      if (ec)
-                                          self->on_stream_end(i);
-                                      else
-                                          self->read_more(i);
-                                  });
+        stream(i).async_wait(asio::posix::descriptor_base::wait_read, [self = shared_from_this(), i](error_code ec) {
+            if (self->delivered_)
+                return;
+            if (ec)
+                self->on_stream_end(i);
+            else
+                self->drain(i);
+        });
+    }
+
+    void drain(int i)
+    {
+        if (!chunk_)
+            chunk_.reset(new char[read_chunk]); // uninitialised: only what read() fills is touched
+        const int fd = stream(i).native_handle();
+        for (std::size_t total = 0; total < max_drain;)
+        {
+            ssize_t n = ::read(fd, chunk_.get(), read_chunk);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                break;
+            if (n <= 0)
+                return on_stream_end(i); // EOF, or an error that ends the stream alike
+            auto got = static_cast<std::size_t>(n);
+            on_chunk(i, std::string_view(chunk_.get(), got));
+            if (delivered_)
+                return;
+            total += got;
+            if (got < read_chunk)
+                break; // the pipe is empty for now
+        }
+        grow_pipe(i);
+        wait_readable(i);
+    }
+
+    // A stream that has carried a lot gets a bigger pipe: fewer wakeups of
+    // the writer and of this reader. Best effort (the per-user pipe budget
+    // may refuse it).
+    void grow_pipe(int i)
+    {
+        if (pipe_grown_[i] || seen_[i] < big_stream_bytes)
+            return;
+        pipe_grown_[i] = true;
+        (void)::fcntl(stream(i).native_handle(), F_SETPIPE_SZ, static_cast<int>(big_pipe_bytes));
     }
 
     void write_stdin()
@@ -288,10 +331,11 @@ private:
     {
         if (delivered_)
             return;
-        if (a.kill_signal == SIGKILL)
-            (void)group_->kill_all();
-        else if (a.kill_signal != 0)
-            (void)group_->signal(other_signal(a.kill_signal));
+        // Not kill_all(): nothing here waits for the tree to die. The exit
+        // and the EOFs arrive as events; deliver() tears the group down (so
+        // a run that completes now needs no signal first).
+        if (a.kill_signal != 0 && !a.complete)
+            (void)group_->signal(a.kill_signal == SIGKILL ? signal::kill : other_signal(a.kill_signal));
         if (a.cancel_timer)
         {
             timer_.cancel();
@@ -321,10 +365,8 @@ private:
         else
             r.outcome = run_outcome::signalled(st ? st->value : SIGKILL);
         r.accepted = r.code() && cmd_.accepts(*r.code());
-        for (int i = 0; i < 2; ++i)
-            bufs_[i].resize(lens_[i]);
-        r.std_out = bounded_[0] ? bounded_[0]->take() : std::move(bufs_[0]);
-        r.std_err = bounded_[1] ? bounded_[1]->take() : std::move(bufs_[1]);
+        r.std_out = bounded_[0] ? bounded_[0]->take() : std::move(out_bufs_[0]);
+        r.std_err = bounded_[1] ? bounded_[1]->take() : std::move(out_bufs_[1]);
         r.std_out_truncated = bounded_[0] && bounded_[0]->truncated();
         r.std_err_truncated = bounded_[1] && bounded_[1]->truncated();
         diagnostics& d = r.diagnostics;
@@ -391,8 +433,10 @@ private:
     std::shared_ptr<detail::child_record> record_;
     std::optional<detail::capture_fsm> fsm_;
     std::optional<std::stop_callback<stop_fn>> stop_cb_;
-    std::array<std::string, 2> bufs_;
-    std::array<std::size_t, 2> lens_{0, 0};
+    std::array<std::string, 2> out_bufs_;         ///< unbounded capture: the output itself
+    std::array<std::uint64_t, 2> seen_{0, 0};      ///< bytes read per stream
+    std::array<bool, 2> pipe_grown_{false, false};
+    std::unique_ptr<char[]> chunk_;                ///< read buffer, allocated on the first byte
     std::size_t stdin_off_ = 0;
     clock::time_point start_time_ = clock::now();
     diagnostics diag_;

@@ -8,7 +8,9 @@
 #include <boost/processkit/process_group.hpp>
 #include <boost/test/data/test_case.hpp>
 
+#include <fstream>
 #include <stdexcept>
+#include <thread>
 
 namespace pk = boost::processkit;
 namespace bdata = boost::unit_test::data;
@@ -204,6 +206,35 @@ BOOST_AUTO_TEST_CASE(setsid_escape_is_detected_on_process_group_mechanism)
         BOOST_TEST(std::count(esc.begin(), esc.end(), escapee) == 1);
     }
     BOOST_TEST(pk_test::survivors({escapee}).empty(), "the escapee found by parentage was killed");
+}
+
+BOOST_AUTO_TEST_CASE(signal_kill_reaches_setsid_escapee_without_waiting)
+{
+    // signal(kill) returns at once, yet covers the escapee found by parentage.
+    boost::asio::io_context ctx;
+    int escapee = 0;
+    {
+        auto g = make_group(pk::mechanism_request::process_group);
+        auto a = pk_test::launch(ctx, g, {"setsid-child", "60000"});
+        auto pids = pk_test::pid_lines(pk_test::read_until(a->out, "ready"));
+        BOOST_TEST_REQUIRE(pids.size() == 1u);
+        escapee = pids[0];
+        BOOST_TEST(g.signal(pk::signal::kill).has_value());
+        auto dead = [&] {
+            std::ifstream in("/proc/" + std::to_string(escapee) + "/stat");
+            std::string stat;
+            std::getline(in, stat);
+            auto close = stat.rfind(')');
+            return !in || close == std::string::npos || stat.compare(close + 2, 1, "Z") == 0;
+        };
+        auto deadline = std::chrono::steady_clock::now() + 3s;
+        while (!dead() && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(5ms);
+        BOOST_TEST(dead(), "the escapee died from signal(kill) alone");
+        auto esc = g.escaped();
+        BOOST_TEST(std::count(esc.begin(), esc.end(), escapee) == 1);
+    }
+    BOOST_TEST(pk_test::survivors({escapee}).empty());
 }
 
 BOOST_AUTO_TEST_CASE(setsid_cannot_escape_cgroup, *boost::unit_test::precondition(pk_test::needs_cgroup()))

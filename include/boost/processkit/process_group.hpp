@@ -106,7 +106,9 @@ public:
     /// The mechanism in effect for this group.
     processkit::mechanism mechanism() const noexcept;
 
-    /// Sends `s` to every member of the tree.
+    /// Sends `s` to every member of the tree and returns without waiting.
+    /// `signal::kill` on the process_group mechanism also kills the
+    /// descendants that left the process group (see `escaped`).
     result<void> signal(processkit::signal s);
     /// Stops every member (cgroup.freeze, or SIGSTOP to the process group).
     result<void> suspend();
