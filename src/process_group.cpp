@@ -288,15 +288,16 @@ bool pgroups_empty(group_state& g, bool scan)
     return scan && pgroup_members(g.pgids).empty();
 }
 
-result<std::shared_ptr<group_state>> make_state(const process_group_options& opts)
+result<std::shared_ptr<group_state>> make_state(const process_group_options& opts, bool reusable)
 {
     auto s = std::make_shared<group_state>();
     s->options = opts;
+    s->reusable = reusable;
     const cgroup_host& host = host_cgroup();
     bool want_cgroup = opts.mechanism != mechanism_request::process_group;
     if (want_cgroup && host.usable())
     {
-        auto dir = cgroup_create(host);
+        auto dir = reusable ? cgroup_take(host) : cgroup_create(host);
         if (dir)
         {
             s->mech = mechanism::cgroup_v2;
@@ -388,7 +389,9 @@ error kill_tree(group_state& g) noexcept
             std::vector<int> orphans;
             if (is_subreaper())
                 orphans = open_orphan_pidfds(g, cgroup_pids(g.cg_dirfd));
-            error e = cgroup_kill_and_wait(g.cg_dirfd, g.options.teardown_timeout);
+            bool killed = false;
+            error e = cgroup_kill_and_wait(g.cg_dirfd, g.options.teardown_timeout, killed);
+            g.cg_killed = g.cg_killed || killed;
             // Everything in the cgroup is dead: owned direct children are zombies now.
             for (auto& c : g.children)
                 if (c->owned)
@@ -399,6 +402,8 @@ error kill_tree(group_state& g) noexcept
             return e;
         }
         std::vector<int> orphans = kill_escapees(g);
+        orphans.insert(orphans.end(), g.killed_escapee_fds.begin(), g.killed_escapee_fds.end());
+        g.killed_escapee_fds.clear();
         signal_pgroups(g, 0);
         if (!g.pgids.empty() && is_subreaper())
         {
@@ -453,9 +458,18 @@ void close_group(group_state& g) noexcept
     if (g.mech == mechanism::cgroup_v2)
     {
         cgroup_dir dir{g.cg_path, g.cg_dirfd, g.procs_fd};
-        cgroup_remove(dir);
+        if (!(g.reusable && !g.cg_killed && !g.cg_frozen_once && cgroup_park(dir)))
+            cgroup_remove(dir);
         g.cg_dirfd = g.procs_fd = -1;
     }
+}
+
+result<process_group> group_access::create_private(const process_group_options& options)
+{
+    auto s = make_state(options, true);
+    if (!s)
+        return s.error();
+    return process_group(std::move(s).value());
 }
 
 // ---------------------------------------------------------------- joining
@@ -468,7 +482,10 @@ error prepare_join(const std::shared_ptr<group_state>& g, join_plan& plan)
     plan.group = g;
     plan.became_leader = 0;
     if (g->mech == mechanism::cgroup_v2)
+    {
         plan.procs_fd = g->procs_fd;
+        plan.cgroup_fd = g->cg_killed ? -1 : g->cg_dirfd;
+    }
     else
     {
         signal_pgroups(*g, 0); // drop dead pgids: never join a recycled number
@@ -575,7 +592,7 @@ process_group::process_group() : process_group(process_group_options{}) {}
 
 process_group::process_group(const process_group_options& options)
 {
-    auto s = detail::make_state(options);
+    auto s = detail::make_state(options, false);
     if (!s)
         throw error_with_diagnostics(s.error());
     state_ = std::move(s).value();
@@ -585,7 +602,7 @@ process_group::process_group(std::shared_ptr<detail::group_state> s) noexcept : 
 
 result<process_group> process_group::create(const process_group_options& options)
 {
-    auto s = detail::make_state(options);
+    auto s = detail::make_state(options, false);
     if (!s)
         return s.error();
     return process_group(std::move(s).value());
@@ -622,14 +639,17 @@ result<void> process_group::signal(processkit::signal s)
     if (g.mech == mechanism::cgroup_v2)
     {
         if (sig == SIGKILL)
+        {
+            g.cg_killed = true;
             return detail::cgroup_write(g.cg_dirfd, "cgroup.kill", "1");
+        }
         for (int pid : detail::cgroup_pids(g.cg_dirfd))
             ::kill(pid, sig); // members that exit meanwhile are fine
         return outcome_v2::success();
     }
-    if (sig == SIGKILL)
-        for (int fd : detail::kill_escapees(g)) // the tree, not only the groups
-            ::close(fd);
+    if (sig == SIGKILL) // the tree, not only the groups; reaped at teardown
+        for (int fd : detail::kill_escapees(g))
+            g.killed_escapee_fds.push_back(fd);
     if (auto e = detail::signal_pgroups(g, sig))
         return e;
     return outcome_v2::success();
@@ -643,6 +663,7 @@ result<void> process_group::suspend()
         return errc::group_closed;
     if (g.mech == mechanism::cgroup_v2)
     {
+        g.cg_frozen_once = true;
         if (auto e = detail::cgroup_freeze(g.cg_dirfd, true))
             return e;
         return outcome_v2::success();

@@ -30,6 +30,15 @@ struct group_state
     std::string cg_path;
     int cg_dirfd = -1;
     int procs_fd = -1;
+    /// cgroup.kill was written. Linux (seen on 6.18) kills a child that
+    /// clone3 creates directly in a cgroup killed before (CLONE_INTO_CGROUP;
+    /// test kill_all_is_idempotent_and_group_stays_usable): from then on
+    /// children join by writing cgroup.procs instead.
+    bool cg_killed = false;
+    bool cg_frozen_once = false; ///< cgroup.freeze was written
+    /// A run's private group (runner): its cgroup is never seen by user code,
+    /// so an untouched one may be parked for the next run (cgroup_park).
+    bool reusable = false;
 
     // process_group: every pgid a member led; dead ones are pruned on ESRCH.
     std::vector<int> pgids;
@@ -37,8 +46,17 @@ struct group_state
     // Direct children not yet known to be reaped.
     std::vector<std::shared_ptr<child_record>> children;
     std::vector<int> escaped;
+    /// pidfds of escapees killed by signal(kill), reaped at the next kill_tree.
+    std::vector<int> killed_escapee_fds;
 
     ~group_state();
+};
+
+/// Builds the private group of one run (spawn_run): its cgroup comes from,
+/// and goes back to, the pool of parked cgroups.
+struct group_access
+{
+    static result<process_group> create_private(const process_group_options& options);
 };
 
 /// Kill the tree, wait until it is empty, reap direct children. Used by

@@ -7,10 +7,13 @@
 
 #include <atomic>
 #include <cerrno>
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <mutex>
 #include <poll.h>
 #include <sstream>
 #include <sys/stat.h>
@@ -169,12 +172,96 @@ std::string fd_path(int dirfd)
     return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
 }
 
+// Empty cgroups left in `base` by processkit owners that died without
+// tearing down (a SIGKILLed owner): removed when this process first looks.
+void remove_stale(const std::string& base)
+{
+    DIR* d = ::opendir(base.c_str());
+    if (!d)
+        return;
+    std::vector<std::string> stale;
+    while (dirent* e = ::readdir(d))
+    {
+        int pid = 0;
+        if (e->d_type != DT_DIR || std::sscanf(e->d_name, "processkit-%d-", &pid) != 1 || pid <= 0)
+            continue;
+        if (pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH)
+            stale.push_back(base + "/" + e->d_name);
+    }
+    ::closedir(d);
+    for (auto& path : stale)
+        ::rmdir(path.c_str()); // EBUSY while populated: then it is not ours to judge
+}
+
+// Parked empty cgroups of this process, removed at exit.
+std::atomic<bool> pool_destroyed{false}; // trivially destructible: safe to read late in exit
+
+struct cgroup_pool
+{
+    static constexpr std::size_t capacity = 32;
+    std::mutex mu;
+    std::vector<cgroup_dir> dirs;
+    ~cgroup_pool()
+    {
+        pool_destroyed = true;
+        for (auto& d : dirs)
+            cgroup_remove(d);
+    }
+};
+
+cgroup_pool& pool()
+{
+    static cgroup_pool p;
+    return p;
+}
+
 } // namespace
 
 const cgroup_host& host_cgroup()
 {
-    static const cgroup_host h = probe();
+    static const cgroup_host h = [] {
+        cgroup_host probed = probe();
+        if (probed.usable())
+            remove_stale(probed.base);
+        return probed;
+    }();
     return h;
+}
+
+result<cgroup_dir> cgroup_take(const cgroup_host& host)
+{
+    if (!pool_destroyed)
+    {
+        auto& p = pool();
+        std::lock_guard<std::mutex> lk(p.mu);
+        if (!p.dirs.empty())
+        {
+            cgroup_dir d = std::move(p.dirs.back());
+            p.dirs.pop_back();
+            return d;
+        }
+    }
+    return cgroup_create(host);
+}
+
+bool cgroup_park(cgroup_dir& dir) noexcept
+{
+    try
+    {
+        if (pool_destroyed || dir.dirfd < 0 || populated(dir.dirfd))
+            return false;
+        auto& p = pool();
+        std::lock_guard<std::mutex> lk(p.mu);
+        if (p.dirs.size() >= cgroup_pool::capacity)
+            return false;
+        p.dirs.push_back(std::move(dir));
+        dir = cgroup_dir{};
+        return true;
+    }
+    catch (...)
+    {
+        return false;
+    }
 }
 
 result<cgroup_dir> cgroup_create(const cgroup_host& host)
@@ -244,10 +331,12 @@ bool cgroup_wait_empty(int dirfd, std::chrono::milliseconds timeout) noexcept
     return empty;
 }
 
-error cgroup_kill_and_wait(int dirfd, std::chrono::milliseconds timeout) noexcept
+error cgroup_kill_and_wait(int dirfd, std::chrono::milliseconds timeout, bool& killed) noexcept
 {
+    killed = false;
     if (!populated(dirfd))
         return {};
+    killed = true; // even if the write fails half-way: never reuse this cgroup
     if (auto e = cgroup_write(dirfd, "cgroup.kill", "1"))
         return e;
     if (!cgroup_wait_empty(dirfd, timeout))

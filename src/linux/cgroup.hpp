@@ -44,8 +44,19 @@ struct cgroup_dir
 };
 
 result<cgroup_dir> cgroup_create(const cgroup_host& host);
-/// cgroup.kill, then wait until `populated 0` (bounded by `timeout`).
-error cgroup_kill_and_wait(int dirfd, std::chrono::milliseconds timeout) noexcept;
+/// Like cgroup_create, but first takes an empty cgroup this process parked
+/// earlier (cgroup_park). Creating and removing a cgroup per short run costs
+/// more than the run's own cgroup work: the kernel destroys cgroups in the
+/// background, and a mkdir right after an rmdir waits for that.
+result<cgroup_dir> cgroup_take(const cgroup_host& host);
+/// Parks an empty cgroup for reuse (bounded pool; removed at exit). The
+/// caller guarantees nothing can tell it was used: never killed, never
+/// frozen, no setting written, its path never handed out. False: the pool is
+/// full or the cgroup is populated, and the caller removes it.
+bool cgroup_park(cgroup_dir& dir) noexcept;
+/// If populated: cgroup.kill (`killed` says whether it was written), then
+/// wait until `populated 0` (bounded by `timeout`).
+error cgroup_kill_and_wait(int dirfd, std::chrono::milliseconds timeout, bool& killed) noexcept;
 /// Waits until `populated 0` without killing (bounded by `timeout`); true if empty.
 bool cgroup_wait_empty(int dirfd, std::chrono::milliseconds timeout) noexcept;
 /// rmdir (sub-cgroups first); closes the fds.

@@ -9,8 +9,10 @@
 
 #include "../detail/pidfd.hpp"
 
+#include <atomic>
 #include <cerrno>
 #include <climits>
+#include <cstdint>
 #include <csignal>
 #include <sched.h>
 #include <sys/mman.h>
@@ -21,6 +23,61 @@
 
 #ifndef CLONE_PIDFD
 #  define CLONE_PIDFD 0x00001000
+#endif
+
+// clone3 (Linux 5.3; CLONE_CLEAR_SIGHAND 5.5, CLONE_INTO_CGROUP 5.7) needs a
+// few lines of assembly: the child starts on its own stack inside the
+// syscall, so it must not return through a C function's frame.
+#if defined(__x86_64__) || defined(__aarch64__)
+#  define BOOST_PROCESSKIT_HAS_CLONE3_TRAMPOLINE 1
+#  ifndef SYS_clone3
+#    define SYS_clone3 435
+#  endif
+extern "C" long boost_processkit_clone3(void* args, unsigned long size, int (*fn)(void*), void* arg);
+#  if defined(__x86_64__)
+// rdi = args, rsi = size, rdx = fn, rcx = arg. r8/r9 survive the syscall.
+asm(".text\n"
+    ".p2align 4\n"
+    ".type boost_processkit_clone3,@function\n"
+    ".hidden boost_processkit_clone3\n"
+    "boost_processkit_clone3:\n"
+    "  mov %rdx, %r8\n"
+    "  mov %rcx, %r9\n"
+    "  mov $435, %eax\n"
+    "  syscall\n"
+    "  test %rax, %rax\n"
+    "  jz 1f\n"
+    "  ret\n"
+    "1:\n"
+    "  xor %ebp, %ebp\n"
+    "  mov %r9, %rdi\n"
+    "  call *%r8\n"
+    "  mov %eax, %edi\n"
+    "  mov $60, %eax\n" // exit: only this task (CLONE_VM shares the memory)
+    "  syscall\n"
+    "  hlt\n"
+    ".size boost_processkit_clone3, .-boost_processkit_clone3\n");
+#  else
+// x0 = args, x1 = size, x2 = fn, x3 = arg. Every register but x0 survives svc.
+asm(".text\n"
+    ".p2align 4\n"
+    ".type boost_processkit_clone3,%function\n"
+    ".hidden boost_processkit_clone3\n"
+    "boost_processkit_clone3:\n"
+    "  mov x8, #435\n"
+    "  svc #0\n"
+    "  cbz x0, 1f\n"
+    "  ret\n"
+    "1:\n"
+    "  mov x29, #0\n"
+    "  mov x30, #0\n"
+    "  mov x0, x3\n"
+    "  blr x2\n"
+    "  mov x8, #93\n" // exit
+    "  svc #0\n"
+    "  brk #0\n"
+    ".size boost_processkit_clone3, .-boost_processkit_clone3\n");
+#  endif
 #endif
 
 namespace boost {
@@ -52,7 +109,20 @@ struct child_args
     int max_fd;            // upper bound for the close() loop when close_range is missing
     volatile int err;      // written by the child: 0 means execve succeeded
     const char* volatile step;
+    bool handlers_cleared; // clone3 reset every handler already (CLONE_CLEAR_SIGHAND)
 };
+
+// The kernel's struct clone_args up to `cgroup` (CLONE_ARGS_SIZE_VER2).
+struct clone3_args
+{
+    std::uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size,
+        cgroup;
+};
+constexpr std::uint64_t clone_clear_sighand = 0x100000000ULL;
+constexpr std::uint64_t clone_into_cgroup = 0x200000000ULL;
+
+// Set once clone3 has proven unusable here (old kernel, seccomp filter).
+std::atomic<bool> clone3_unusable{false};
 
 void close_from(int lo, int hi_inclusive, int max_fd) noexcept
 {
@@ -73,10 +143,12 @@ int child_main(void* p) noexcept
     // SIGXFSZ go back to their defaults so pipelines behave as in a shell.
     for (int sig = 1; sig < NSIG; ++sig)
     {
+        if (a.handlers_cleared && sig != SIGPIPE && sig != SIGXFSZ)
+            continue; // handlers are SIG_DFL already; ignored signals stay ignored
         struct sigaction sa;
         if (::sigaction(sig, nullptr, &sa) != 0)
             continue;
-        bool reset = sig == SIGPIPE || sig == SIGXFSZ;
+        bool reset = (sig == SIGPIPE || sig == SIGXFSZ) && sa.sa_handler != SIG_DFL;
         if ((sa.sa_flags & SA_SIGINFO) ? sa.sa_sigaction != nullptr
                                         : (sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN))
             reset = true;
@@ -141,15 +213,53 @@ spawn_outcome spawn(const spawn_request& req) noexcept
     sigset_t all, old, clean;
     ::sigfillset(&all);
     ::sigemptyset(&clean);
-    child_args args{&req, &clean, open_fd_limit(), 0, nullptr};
+    child_args args{&req, &clean, open_fd_limit(), 0, nullptr, false};
 
     // Block every signal so that no handler of ours runs on the shared memory
     // in the child before it has reset the dispositions.
     ::pthread_sigmask(SIG_SETMASK, &all, &old);
     int pidfd = -1;
     char* top = static_cast<char*>(stack.base) + stack_size;
-    int pid = ::clone(&child_main, top, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &args, &pidfd);
-    int clone_errno = errno;
+    int pid = -1, clone_errno = 0;
+#ifdef BOOST_PROCESSKIT_HAS_CLONE3_TRAMPOLINE
+    if (!clone3_unusable.load(std::memory_order_relaxed))
+    {
+        // Born in its cgroup (no migration afterwards) with clean handlers.
+        clone3_args ca{};
+        ca.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | clone_clear_sighand;
+        ca.pidfd = reinterpret_cast<std::uintptr_t>(&pidfd);
+        ca.exit_signal = SIGCHLD;
+        ca.stack = reinterpret_cast<std::uintptr_t>(stack.base);
+        ca.stack_size = stack_size;
+        if (req.cgroup_fd >= 0)
+        {
+            ca.flags |= clone_into_cgroup;
+            ca.cgroup = static_cast<std::uint64_t>(req.cgroup_fd);
+        }
+        args.handlers_cleared = true;
+        if (req.born_in_cgroup)
+            *req.born_in_cgroup = req.cgroup_fd >= 0;
+        long r = boost_processkit_clone3(&ca, sizeof ca, &child_main, &args);
+        if (r >= 0)
+            pid = static_cast<int>(r);
+        else
+        {
+            // Not available (ENOSYS, E2BIG, EINVAL: older kernel, filter) or
+            // refused for this cgroup: clone() below gives the definitive answer.
+            if (r == -ENOSYS || r == -E2BIG || r == -EINVAL || r == -EPERM)
+                clone3_unusable.store(true, std::memory_order_relaxed);
+            args.handlers_cleared = false;
+            if (req.born_in_cgroup)
+                *req.born_in_cgroup = false;
+            pidfd = -1;
+        }
+    }
+#endif
+    if (pid < 0)
+    {
+        pid = ::clone(&child_main, top, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &args, &pidfd);
+        clone_errno = errno;
+    }
     ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
 
     if (pid < 0)

@@ -3,6 +3,7 @@
 // (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
 
 #include "../detail/spawn_run.hpp"
+#include "../detail/group_state.hpp"
 #include "../detail/pidfd.hpp"
 #include "../detail/plan.hpp"
 
@@ -164,7 +165,7 @@ result<started_child> spawn_run(const command& cmd, const process_group_options&
     stdio.out = child_out.fd;
     stdio.err = child_err.fd;
 
-    auto group = process_group::create(opts);
+    auto group = group_access::create_private(opts);
     if (!group)
     {
         error e = group.error();

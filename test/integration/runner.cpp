@@ -449,6 +449,40 @@ BOOST_AUTO_TEST_CASE(timeout_is_recorded_by_output_string)
     PK_CHECK_ERRC(r.value().ensure_success(), pk::errc::timed_out);
 }
 
+// This process's cgroups in the hierarchy (runs park theirs for reuse).
+std::size_t own_cgroups(const std::string& base)
+{
+    std::size_t n = 0;
+    std::string prefix = "processkit-" + std::to_string(::getpid()) + "-";
+    for (auto& e : fs::directory_iterator(base))
+        if (e.is_directory() && e.path().filename().string().rfind(prefix, 0) == 0)
+            ++n;
+    return n;
+}
+
+BOOST_AUTO_TEST_CASE(runs_reuse_untouched_cgroups_and_drop_killed_ones,
+                     *boost::unit_test::precondition(pk_test::needs_cgroup()))
+{
+    pk::job_runner runner(pk::process_group_options{pk::mechanism_request::cgroup_v2});
+    std::string base = fs::path(pk::process_group(pk::process_group_options{pk::mechanism_request::cgroup_v2})
+                                    .cgroup_path())
+                           .parent_path()
+                           .string();
+    std::size_t before = own_cgroups(base);
+    for (int i = 0; i < 3; ++i)
+        BOOST_TEST(runner.run(pk_test::helper_command({"args", "x"})).value() == "x");
+    // A clean run parks its cgroup; the next run takes it again.
+    BOOST_TEST(own_cgroups(base) == std::max<std::size_t>(before, 1));
+
+    // A killed cgroup is never reused (the kernel would kill a child born in it).
+    std::size_t parked = own_cgroups(base);
+    auto r = runner.output_string(pk_test::helper_command({"sleep", "30000"}).timeout(100ms));
+    BOOST_TEST_REQUIRE(r.has_value());
+    BOOST_TEST(r.value().timed_out());
+    BOOST_TEST(own_cgroups(base) == parked - 1);
+    BOOST_TEST(runner.run(pk_test::helper_command({"args", "after"})).value() == "after");
+}
+
 BOOST_AUTO_TEST_CASE(timeout_is_an_error_for_run)
 {
     auto t0 = std::chrono::steady_clock::now();

@@ -100,6 +100,12 @@ public:
     int pidfd = -1;
     /// The child's argv[0]; by default the executable path.
     const char* argv0 = nullptr;
+    /// Set by an `on_setup` hook: a cgroup directory fd to create the child
+    /// in (clone3 CLONE_INTO_CGROUP, where the kernel supports it).
+    int into_cgroup = -1;
+    /// Readable by `on_exec_setup` hooks: whether the child was created in
+    /// `into_cgroup` (false: it still has to move itself there).
+    volatile bool child_born_in_cgroup = false;
 
     const char* failed_step() const noexcept { return failed_step_; }
 
@@ -217,6 +223,8 @@ public:
         req.keep_count = keep.size();
         req.hook_ctx = &ctx;
         req.child_step = &child_step;
+        req.cgroup_fd = into_cgroup;
+        req.born_in_cgroup = &child_born_in_cgroup;
         req.child_hook = +[](void* p) noexcept -> int {
             auto& c = *static_cast<hook_ctx*>(p);
             const char* const* av = c.argv;
@@ -259,13 +267,17 @@ public:
     /// Internal: processkit itself reaps the child (no Process v2 handle does).
     in_group(const process_group& g, detail::reaped_by_processkit_t) : group_(g.state()), owned_(true) {}
 
-    error_code on_setup(launcher&, const process::v2::filesystem::path&, const char* const*)
+    error_code on_setup(launcher& l, const process::v2::filesystem::path&, const char* const*)
     {
         auto e = detail::prepare_join(group_, plan_);
+        if (!e && plan_.cgroup_fd >= 0 && l.into_cgroup < 0)
+            l.into_cgroup = plan_.cgroup_fd; // born in the cgroup: no migration
         return e.code();
     }
     error_code on_exec_setup(launcher& l, const process::v2::filesystem::path&, const char* const*)
     {
+        if (plan_.cgroup_fd >= 0 && l.into_cgroup == plan_.cgroup_fd && l.child_born_in_cgroup)
+            return {};
         int e = detail::join_in_child(plan_);
         if (e == 0)
             return {};

@@ -22,6 +22,7 @@ namespace processkit {
 
 namespace detail {
 struct group_state;
+struct group_access;
 }
 
 /// Tuning for a `process_group`.
@@ -135,6 +136,7 @@ public:
     const std::shared_ptr<detail::group_state>& state() const noexcept { return state_; }
 
 private:
+    friend struct detail::group_access;
     explicit process_group(std::shared_ptr<detail::group_state> s) noexcept;
     std::shared_ptr<detail::group_state> state_;
 };

@@ -28,6 +28,7 @@ struct join_plan
 {
     std::shared_ptr<group_state> group;
     int procs_fd = -1;          ///< cgroup.procs of the group's cgroup (cgroup_v2)
+    int cgroup_fd = -1;         ///< the group's cgroup directory (cgroup_v2)
     int pgid = -1;              ///< process group to join; 0 = become a new leader
     volatile int became_leader = 0; ///< written by the child (shared memory)
 };
@@ -56,6 +57,10 @@ struct spawn_request
     int (*child_hook)(void* ctx) noexcept = nullptr; ///< returns 0 or an errno value
     void* hook_ctx = nullptr;
     const char* volatile* child_step = nullptr; ///< the hook names the failing step here
+    int cgroup_fd = -1; ///< >= 0: a cgroup directory to create the child in (clone3 CLONE_INTO_CGROUP)
+    /// Set (before the child runs) to whether the child was created in
+    /// `cgroup_fd`; false when clone3 is unavailable and the hook must move it.
+    volatile bool* born_in_cgroup = nullptr;
 };
 
 struct spawn_outcome
@@ -68,7 +73,9 @@ struct spawn_outcome
 
 /// Start a child with a vfork-style clone (CLONE_VM | CLONE_VFORK | CLONE_PIDFD):
 /// no copy of the parent's memory, no notify_fork, failures reported through
-/// shared memory, failed children reaped before returning.
+/// shared memory, failed children reaped before returning. Where clone3 works
+/// (x86-64 and AArch64, Linux 5.7+) the child is created directly in
+/// `cgroup_fd` with its handlers reset by the kernel; elsewhere clone().
 BOOST_PROCESSKIT_DECL spawn_outcome spawn(const spawn_request& req) noexcept;
 
 } // namespace detail
