@@ -75,8 +75,9 @@ concept c_string_like = std::is_same_v<std::decay_t<T>, std::string>;
 /// `on_exec_setup`, `on_success`, `on_error`) that fixes the 1.81 POSIX
 /// launcher's defects.
 ///
-/// @details The child is started with a vfork-style `clone(CLONE_VM |
-/// CLONE_VFORK | CLONE_PIDFD)`: its cost does not grow with the parent's
+/// @details The child is started with a vfork-style `clone3` (or `clone`
+/// where clone3 is unavailable) with `CLONE_VM | CLONE_VFORK | CLONE_PIDFD`,
+/// created directly in its group's cgroup: its cost does not grow with the parent's
 /// memory, no `notify_fork` runs (so spawning from many threads while others
 /// run the io_context cannot deadlock), and the exit is watched through the
 /// pidfd the kernel hands back atomically. Between clone and exec only
