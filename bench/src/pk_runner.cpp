@@ -9,12 +9,15 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/processkit/command.hpp>
 #include <boost/processkit/process_runner.hpp>
+#include <boost/processkit/running_process.hpp>
 
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <stop_token>
+#include <string_view>
 #include <unistd.h>
 
 namespace pkb {
@@ -97,12 +100,45 @@ std::size_t capture_big(mech m, const argv_t& argv, std::size_t expected)
 
 line_stats lines(mech m, const argv_t& argv)
 {
-    auto r = runner(m).output_string(make_cmd(argv).std_err(bpk::stdio_mode::null()));
-    if (!r)
-        fail("output_string", r.error());
+    // One thread, like the limit: the io_context serving the child also runs
+    // the consumer, which takes the lines a batch at a time
+    // (line_stream::async_next_batch) and counts them and their bytes.
+    asio::io_context ctx(1);
+    auto p = runner(m).start(ctx.get_executor(), make_cmd(argv).std_err(bpk::stdio_mode::null()));
+    if (!p)
+        fail("start", p.error());
+    bpk::line_stream out = p.value().stdout_lines();
     line_stats st;
-    const std::string& s = r.value().std_out;
-    split_lines(s.data(), s.size(), st);
+    bpk::error_code end;
+    std::function<void()> next = [&] {
+        out.async_next_batch([&](bpk::error_code ec, bpk::line_batch b) {
+            if (ec)
+            {
+                end = ec;
+                return;
+            }
+            for (std::string_view line : b)
+            {
+                ++st.lines;
+                st.bytes += line.size();
+            }
+            next();
+        });
+    };
+    next();
+    ctx.run();
+    if (end != bpk::errc::end_of_stream)
+        throw std::runtime_error("processkit line_stream: " + end.message());
+    ctx.restart();
+    bpk::error_code wait_ec;
+    std::optional<bpk::run_outcome> outcome;
+    p.value().async_wait([&](bpk::error_code ec, bpk::run_outcome o) {
+        wait_ec = ec;
+        outcome = o;
+    });
+    ctx.run();
+    if (wait_ec || !outcome || *outcome != bpk::run_outcome::exited(0))
+        throw std::runtime_error("processkit lines: the run did not succeed");
     return st;
 }
 

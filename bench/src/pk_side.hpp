@@ -39,8 +39,9 @@ std::string output_string(mech m, const argv_t& argv);
 void fanout(mech m, const argv_t& argv, int total, int inflight);
 /// output_string with stderr to /dev/null; returns stdout's size.
 std::size_t capture_big(mech m, const argv_t& argv, std::size_t expected);
-/// Provisional line streaming: output_string, then memchr splitting of the
-/// captured string.
+/// Line streaming: start(command) through job_runner{m}, then
+/// stdout_lines().async_next_batch until the end, counting lines and bytes,
+/// on one io_context run by this thread; stderr to /dev/null.
 line_stats lines(mech m, const argv_t& argv);
 /// `k` idle async_output_string runs (cancelled together through one
 /// stop_token at the end), then `m` stamp runs one after another on the

@@ -29,42 +29,6 @@ constexpr std::size_t max_room = 1 << 20;
 
 iconv_t handle(void* cd) noexcept { return static_cast<iconv_t>(cd); }
 
-/// "", or "utf8" ignoring case, '-' and '_'.
-bool is_utf8_name(const std::string& name) noexcept
-{
-    constexpr std::string_view utf8 = "utf8";
-    std::size_t k = 0;
-    for (char c : name)
-    {
-        if (c == '-' || c == '_')
-            continue;
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-        if (k == utf8.size() || c != utf8[k])
-            return false;
-        ++k;
-    }
-    return name.empty() || k == utf8.size();
-}
-
-/// Whether the `left` (< 4) bytes at `p`, on which `utf8_sequence` failed,
-/// are the start of a valid sequence cut short. Padding them with either
-/// continuation byte extreme completes any such prefix (the second byte's
-/// range always contains 0x80 or 0xBF), so the rules stay in `utf8_sequence`.
-bool utf8_incomplete(const unsigned char* p, std::size_t left) noexcept
-{
-    if (left >= 4)
-        return false;
-    for (unsigned char fill : {static_cast<unsigned char>(0x80), static_cast<unsigned char>(0xBF)})
-    {
-        unsigned char buf[4] = {fill, fill, fill, fill};
-        std::copy(p, p + left, buf);
-        if (utf8_sequence(buf, 4) != 0)
-            return true;
-    }
-    return false;
-}
-
 /// `sanitize_utf8` over [p, p + n) appended to `out`, stopping before an
 /// incomplete sequence at the end; returns the bytes consumed.
 std::size_t validate_utf8(const char* data, std::size_t n, std::string& out)

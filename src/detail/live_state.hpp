@@ -8,7 +8,6 @@
 #include <boost/processkit/running_process.hpp>
 
 #include "decoder.hpp"
-#include "line_splitter.hpp"
 #include "output_buffer.hpp"
 #include "spawn_run.hpp"
 
@@ -51,15 +50,25 @@ struct live_state : std::enable_shared_from_this<live_state>
     struct stream
     {
         explicit stream(asio::any_io_executor ex, const command& c);
-        asio::posix::stream_descriptor pipe;
-        line_splitter splitter;
-        std::optional<decoder> dec;
+        asio::posix::stream_descriptor pipe; ///< non-blocking; read with read(2) once readable
+        /// The lines and their text. Reads land in place at the end of its
+        /// tail: no read buffer of its own, nothing allocated before data.
         line_queue queue;
-        std::string chunk;    ///< read buffer
+        /// How read bytes become text: `utf8` validates them in place (the
+        /// default encoding, while the output is valid UTF-8); `decode`
+        /// converts them through `dec` (another encoding, or UTF-8 from the
+        /// first invalid byte on).
+        enum class text_mode
+        {
+            utf8,
+            decode,
+        } mode = text_mode::decode;
+        std::optional<decoder> dec;
         std::string decoded;  ///< scratch for decoding
         bool eof = false;
         error_code end;       ///< why the stream ended early (output_limit)
         std::optional<any_handler<void(error_code, std::string)>> waiter;
+        std::optional<any_handler<void(error_code, line_batch)>> batch_waiter;
     };
     std::array<std::unique_ptr<stream>, 2> streams;
     std::uint64_t next_seq = 0;

@@ -9,6 +9,11 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <string_view>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace boost {
 namespace processkit {
@@ -51,27 +56,90 @@ inline std::size_t utf8_sequence(const unsigned char* p, std::size_t left) noexc
     return n;
 }
 
+/// "", or "utf8" ignoring case, '-' and '_': the encodings that mean UTF-8.
+inline bool is_utf8_name(const std::string& name) noexcept
+{
+    constexpr std::string_view utf8 = "utf8";
+    std::size_t k = 0;
+    for (char c : name)
+    {
+        if (c == '-' || c == '_')
+            continue;
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
+        if (k == utf8.size() || c != utf8[k])
+            return false;
+        ++k;
+    }
+    return name.empty() || k == utf8.size();
+}
+
+/// Whether the `left` (< 4) bytes at `p`, on which `utf8_sequence` failed,
+/// are the start of a valid sequence cut short. Padding them with either
+/// continuation byte extreme completes any such prefix (the second byte's
+/// range always contains 0x80 or 0xBF), so the rules stay in `utf8_sequence`.
+inline bool utf8_incomplete(const unsigned char* p, std::size_t left) noexcept
+{
+    if (left >= 4)
+        return false;
+    for (unsigned char fill : {static_cast<unsigned char>(0x80), static_cast<unsigned char>(0xBF)})
+    {
+        unsigned char buf[4] = {fill, fill, fill, fill};
+        std::memcpy(buf, p, left);
+        if (utf8_sequence(buf, 4) != 0)
+            return true;
+    }
+    return false;
+}
+
+/// The length of the longest valid UTF-8 prefix of [data, data + n), and
+/// whether an invalid sequence follows it (else: nothing, or a sequence cut
+/// short by the end). ASCII runs go 64 bytes (SSE2) or 8 bytes at a time.
+inline std::size_t valid_utf8_prefix(const char* data, std::size_t n, bool& invalid) noexcept
+{
+    auto* p = reinterpret_cast<const unsigned char*>(data);
+    std::size_t i = 0;
+    invalid = false;
+    while (i < n)
+    {
+#if defined(__SSE2__)
+        while (i + 64 <= n)
+        {
+            auto* q = reinterpret_cast<const __m128i*>(p + i);
+            __m128i any = _mm_or_si128(_mm_or_si128(_mm_loadu_si128(q), _mm_loadu_si128(q + 1)),
+                                       _mm_or_si128(_mm_loadu_si128(q + 2), _mm_loadu_si128(q + 3)));
+            if (_mm_movemask_epi8(any) != 0)
+                break;
+            i += 64;
+        }
+#endif
+        std::uint64_t w;
+        while (i + 8 <= n && (std::memcpy(&w, p + i, 8), (w & 0x8080808080808080ull) == 0))
+            i += 8;
+        while (i < n && p[i] < 0x80)
+            ++i;
+        if (i == n)
+            break;
+        std::size_t len = utf8_sequence(p + i, n - i);
+        if (len == 0)
+        {
+            invalid = !utf8_incomplete(p + i, n - i);
+            return i;
+        }
+        i += len;
+    }
+    return n;
+}
+
 /// Replaces every invalid UTF-8 sequence in `s` with U+FFFD, in place when
 /// the text is already valid (the common case costs one scan).
 inline void sanitize_utf8(std::string& s)
 {
-    auto* p = reinterpret_cast<const unsigned char*>(s.data());
-    std::size_t i = 0, size = s.size();
-    while (i < size)
-    {
-        // ASCII runs, eight bytes at a time.
-        std::uint64_t word;
-        while (i + 8 <= size && (std::memcpy(&word, p + i, 8), (word & 0x8080808080808080ull) == 0))
-            i += 8;
-        if (i == size)
-            break;
-        std::size_t n = utf8_sequence(p + i, size - i);
-        if (n == 0)
-            break;
-        i += n;
-    }
+    bool invalid = false;
+    std::size_t i = valid_utf8_prefix(s.data(), s.size(), invalid), size = s.size();
     if (i == size)
         return;
+    auto* p = reinterpret_cast<const unsigned char*>(s.data());
     std::string out(s, 0, i);
     while (i < size)
     {

@@ -5,6 +5,7 @@
 // running_process: a started child, its line streams, stdin, probes and waits.
 
 #include "../detail/live_state.hpp"
+#include "../detail/utf8.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -13,6 +14,8 @@
 #include <boost/asio/post.hpp>
 
 #include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
 #include <future>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -26,7 +29,6 @@ namespace detail {
 namespace {
 
 using clock = std::chrono::steady_clock;
-constexpr std::size_t read_chunk = 64 * 1024;
 constexpr auto poll_interval = std::chrono::milliseconds(20);
 
 // The executor behind `start(cmd)`: one I/O thread for the whole process,
@@ -122,41 +124,104 @@ void probe_partial(live_state& s, std::string_view partial)
     }
 }
 
-void accept_line(live_state& s, int which, std::string_view line)
+using text_mode = live_state::stream::text_mode;
+
+// Converts the unchecked bytes through the decoder and appends the result.
+void decode_unchecked(live_state::stream& st)
+{
+    auto raw = st.queue.unchecked();
+    if (raw.empty())
+        return;
+    st.decoded.clear();
+    st.dec->feed(raw, st.decoded);
+    st.queue.discard_unchecked();
+    st.queue.append_text(st.decoded);
+}
+
+// Turns the bytes just read into text: in place while they are valid UTF-8
+// (a sequence cut short waits for the next read), else through the decoder.
+void check_text(live_state::stream& st)
+{
+    if (st.mode == text_mode::utf8)
+    {
+        auto raw = st.queue.unchecked();
+        bool invalid = false;
+        st.queue.accept(valid_utf8_prefix(raw.data(), raw.size(), invalid));
+        if (!invalid)
+            return;
+        st.mode = text_mode::decode; // replaces the invalid bytes from here on
+    }
+    decode_unchecked(st);
+}
+
+// What sees every line before it is queued: the tee handler and the probes.
+struct line_observer
+{
+    live_state& s;
+    const line_handler& tee;
+    void operator()(std::string_view line) const
+    {
+        if (tee)
+            tee(line);
+        if (!s.probes.empty())
+            probe_line(s, line);
+    }
+};
+
+// Calls fn(observer) with the cheapest observer that does the job.
+template <class Fn>
+void with_observer(live_state& s, int which, Fn fn)
+{
+    const line_handler& tee = which == 0 ? s.cmd.stdout_tee() : s.cmd.stderr_tee();
+    if (tee || !s.probes.empty())
+        fn(line_observer{s, tee});
+    else
+        fn(line_queue::ignore_lines{});
+}
+
+// Completes the stream's pending operations that can complete now.
+void deliver_lines(live_state& s, int which)
 {
     auto& st = *s.streams[which];
-    const line_handler& tee = which == 0 ? s.cmd.stdout_tee() : s.cmd.stderr_tee();
-    if (tee)
-        tee(line);
-    if (!s.probes.empty())
-        probe_line(s, line);
-    if (st.end)
-        return; // over an error-mode limit: keep draining, keep nothing
-    if (st.waiter && st.queue.empty())
+    if (st.waiter && !st.queue.empty())
     {
         auto h = std::move(*st.waiter);
         st.waiter.reset();
-        complete(s, std::move(h), error_code(), std::string(line));
-        ++s.next_seq;
-        return;
+        complete(s, std::move(h), error_code(), st.queue.pop());
     }
-    if (!st.queue.push(std::string(line), s.next_seq++))
-        st.end = code(errc::output_limit);
+    if (st.batch_waiter && !st.queue.empty())
+    {
+        auto h = std::move(*st.batch_waiter);
+        st.batch_waiter.reset();
+        complete(s, std::move(h), error_code(), st.queue.take_batch());
+    }
+    if (!st.eof || !st.queue.empty())
+        return;
+    error_code end = st.end ? st.end : code(errc::end_of_stream);
+    if (st.waiter)
+    {
+        auto h = std::move(*st.waiter);
+        st.waiter.reset();
+        complete(s, std::move(h), end, std::string());
+    }
+    if (st.batch_waiter)
+    {
+        auto h = std::move(*st.batch_waiter);
+        st.batch_waiter.reset();
+        complete(s, std::move(h), end, line_batch());
+    }
 }
 
-void feed(live_state& s, int which, std::string_view bytes)
+// Splits the accepted text into lines and hands them out.
+void split_text(live_state& s, int which)
 {
     auto& st = *s.streams[which];
-    std::string_view text = bytes;
-    if (st.dec)
-    {
-        st.decoded.clear();
-        st.dec->feed(bytes, st.decoded);
-        text = st.decoded;
-    }
-    st.splitter.feed(text, [&](std::string_view line) { accept_line(s, which, line); });
+    st.queue.set_seq(s.next_seq++);
+    with_observer(s, which, [&](auto obs) { st.queue.split(obs); });
+    if (st.queue.refused() && !st.end)
+        st.end = code(errc::output_limit);
     if (!s.probes.empty())
-        probe_partial(s, st.splitter.partial());
+        probe_partial(s, st.queue.partial());
 }
 
 void end_stream(live_state& s, int which)
@@ -164,22 +229,24 @@ void end_stream(live_state& s, int which)
     auto& st = *s.streams[which];
     if (st.eof)
         return;
-    if (st.dec)
+    if (st.mode == text_mode::utf8 && !st.queue.unchecked().empty())
+        st.mode = text_mode::decode; // a sequence cut short by the end: the decoder replaces it
+    if (st.mode == text_mode::decode)
     {
+        decode_unchecked(st);
         st.decoded.clear();
         st.dec->finish(st.decoded);
-        st.splitter.feed(st.decoded, [&](std::string_view line) { accept_line(s, which, line); });
+        st.queue.append_text(st.decoded);
     }
-    st.splitter.finish([&](std::string_view line) { accept_line(s, which, line); });
+    split_text(s, which);
+    with_observer(s, which, [&](auto obs) { st.queue.finish(obs); });
+    if (st.queue.refused() && !st.end)
+        st.end = code(errc::output_limit);
     st.eof = true;
+    st.queue.release_unused();
     error_code ignored;
     st.pipe.close(ignored);
-    if (st.waiter && st.queue.empty())
-    {
-        auto h = std::move(*st.waiter);
-        st.waiter.reset();
-        complete(s, std::move(h), st.end ? st.end : code(errc::end_of_stream), std::string());
-    }
+    deliver_lines(s, which);
     deliver_events(s);
     deliver_finish(s);
     check_probes_after_exit(s);
@@ -199,22 +266,48 @@ void arm_idle(live_state& s)
     });
 }
 
-void read_more(live_state& s, int which)
+void read_available(live_state& s, int which);
+
+void wait_readable(live_state& s, int which)
+{
+    s.streams[which]->pipe.async_wait(asio::posix::descriptor_base::wait_read,
+                                      [self = s.shared_from_this(), which](error_code ec) {
+                                          if (ec)
+                                              end_stream(*self, which);
+                                          else
+                                              read_available(*self, which);
+                                      });
+}
+
+// Reads what the pipe holds, straight into the stream's queue: one read per
+// turn, the next one posted behind whatever else waits on the strand -- a
+// consumer's handler, typically asking for more. A consumer on this executor
+// or on another thread thus keeps pace (each batch it takes may hold several
+// reads' worth) instead of falling behind while reads run back to back.
+void read_available(live_state& s, int which)
 {
     auto& st = *s.streams[which];
-    st.chunk.resize(read_chunk);
-    st.pipe.async_read_some(asio::buffer(st.chunk), [self = s.shared_from_this(), which](error_code ec, std::size_t n) {
-        auto& s = *self;
-        if (n > 0)
-        {
-            feed(s, which, std::string_view(s.streams[which]->chunk.data(), n));
-            arm_idle(s);
-        }
-        if (ec)
-            end_stream(s, which);
-        else
-            read_more(s, which);
-    });
+    if (st.eof)
+        return;
+    auto [p, room] = st.queue.prepare();
+    ssize_t n;
+    do
+        n = ::read(st.pipe.native_handle(), p, room);
+    while (n < 0 && errno == EINTR);
+    if (n > 0)
+    {
+        st.queue.commit(static_cast<std::size_t>(n));
+        check_text(st);
+        split_text(s, which);
+        deliver_lines(s, which);
+        deliver_events(s);
+        arm_idle(s);
+        asio::post(s.strand, [self = s.shared_from_this(), which] { read_available(*self, which); });
+        return;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return wait_readable(s, which);
+    end_stream(s, which); // EOF; a read error ends the stream alike
 }
 
 // ---------------------------------------------------------------- exit
@@ -489,7 +582,7 @@ void start_deadline(live_state& s, std::list<live_state::output_probe>::iterator
 } // namespace
 
 live_state::stream::stream(asio::any_io_executor e, const command& c)
-    : pipe(e), splitter(c.line_end_value()), queue(c.buffer_policy())
+    : pipe(e), queue(c.buffer_policy(), c.line_end_value())
 {
 }
 
@@ -542,8 +635,13 @@ result<running_process> start(asio::any_io_executor ex, command cmd, const proce
         if (*ends[i])
         {
             s->streams[i] = std::make_unique<detail::live_state::stream>(s->strand, s->cmd);
-            s->streams[i]->pipe.assign(ends[i]->release());
-            s->streams[i]->dec = std::move(decoders[i]);
+            auto& st = *s->streams[i];
+            st.pipe.assign(ends[i]->release());
+            error_code ignored;
+            st.pipe.native_non_blocking(true, ignored); // read(2) until EAGAIN, then wait
+            st.dec = std::move(decoders[i]);
+            if (detail::is_utf8_name(i == 0 ? s->cmd.stdout_encoding_value() : s->cmd.stderr_encoding_value()))
+                st.mode = detail::live_state::stream::text_mode::utf8;
         }
     if (child.stdin_w)
     {
@@ -568,7 +666,7 @@ result<running_process> start(asio::any_io_executor ex, command cmd, const proce
         st.exit_watch.async_wait(asio::posix::descriptor_base::wait_read, [s](error_code) { detail::on_exit(*s); });
         for (int i = 0; i < 2; ++i)
             if (st.streams[i])
-                detail::read_more(st, i);
+                detail::wait_readable(st, i);
         if (!st.writes.empty())
             detail::pump_stdin(st);
         if (auto t = st.cmd.timeout_value())
@@ -714,7 +812,7 @@ void running_process::initiate_wait_for_output(std::string text, std::chrono::na
         for (auto& st : s->streams)
             if (st)
             {
-                bool hit = found(st->splitter.partial());
+                bool hit = found(st->queue.partial());
                 st->queue.for_each([&](std::string_view line) { hit = hit || found(line); });
                 if (hit)
                     return detail::complete(*s, std::move(h), error_code());
@@ -836,23 +934,49 @@ void line_stream::initiate_next(asio::any_completion_handler<void(error_code, st
         st->waiter.reset();
         detail::complete(sv, std::move(handler), make_error_code(errc::cancelled), std::string());
     });
-    asio::post(s->strand, [s, which, h = std::move(h)]() mutable {
+    // Dispatched: called from a handler already on the strand (a consumer
+    // asking for more), the wait is registered before the next read.
+    // Completion is always posted (detail::complete), never inline.
+    asio::dispatch(s->strand, [s, which, h = std::move(h)]() mutable {
         auto& stp = s->streams[which];
         if (!stp)
             return detail::complete(*s, std::move(h), make_error_code(errc::end_of_stream), std::string());
-        auto& st = *stp;
-        if (!st.queue.empty())
-            return detail::complete(*s, std::move(h), error_code(), st.queue.pop());
-        if (st.eof)
-            return detail::complete(*s, std::move(h), st.end ? st.end : make_error_code(errc::end_of_stream),
-                                    std::string());
-        st.waiter.emplace(std::move(h));
+        // (Asio 1.81's any_completion_handler move-assignment re-wraps the
+        // handler endlessly: construct in place, never assign.)
+        stp->waiter.emplace(std::move(h));
+        detail::deliver_lines(*s, which);
     });
 }
 
 result<std::string> line_stream::next()
 {
     return detail::block<std::string>(*state_, [this](auto h) { initiate_next(std::move(h)); });
+}
+
+void line_stream::initiate_next_batch(asio::any_completion_handler<void(error_code, line_batch)> h)
+{
+    auto s = state_;
+    int which = which_;
+    detail::on_cancel(*s, h, [which](detail::live_state& sv) {
+        auto& st = sv.streams[which];
+        if (!st || !st->batch_waiter)
+            return;
+        auto handler = std::move(*st->batch_waiter);
+        st->batch_waiter.reset();
+        detail::complete(sv, std::move(handler), make_error_code(errc::cancelled), line_batch());
+    });
+    asio::dispatch(s->strand, [s, which, h = std::move(h)]() mutable { // (as in initiate_next)
+        auto& stp = s->streams[which];
+        if (!stp)
+            return detail::complete(*s, std::move(h), make_error_code(errc::end_of_stream), line_batch());
+        stp->batch_waiter.emplace(std::move(h));
+        detail::deliver_lines(*s, which);
+    });
+}
+
+result<line_batch> line_stream::next_batch()
+{
+    return detail::block<line_batch>(*state_, [this](auto h) { initiate_next_batch(std::move(h)); });
 }
 
 bool line_stream::truncated() const

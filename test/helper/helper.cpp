@@ -581,6 +581,76 @@ int mode_slow_lines(args_t args)
     return 0;
 }
 
+// Writes text in fragments, PAUSE_MS apart, so that the reader gets them in
+// separate reads: UTF-8 sequences, "\r\n" pairs and lines cut across reads,
+// an invalid byte, and a last line ending in a cut-short sequence.
+int mode_fragments(args_t args)
+{
+    const long long pause = parse_ms(args[0]);
+    constexpr std::string_view fragments[] = {
+        "caf\xc3", "\xa9 ok\r", "\nnext\r", "\n\xe2\x82", "\xac euro\n", "a\rb\n",
+        "bad \xff", " end\n", "more caf\xc3\xa9\n", "tail\xe2\x82",
+    };
+    bool first = true;
+    for (std::string_view f : fragments)
+    {
+        if (!first)
+            sleep_ms(pause);
+        first = false;
+        emit(STDOUT_FILENO, f);
+    }
+    return 0;
+}
+
+// One line of LEN 'x', then N lines "line<i>".
+int mode_long_then_short(args_t args)
+{
+    const unsigned long long len = parse_count(args[0]);
+    const unsigned long long count = parse_count(args[1]);
+    buffered_writer out(STDOUT_FILENO);
+    out.put(std::string(len, 'x'));
+    out.put("\n");
+    for (unsigned long long i = 0; i < count; ++i)
+    {
+        out.put("line");
+        out.put(i);
+        out.put("\n");
+    }
+    out.flush();
+    return 0;
+}
+
+// N lines "line<i>" ended by "\r\n".
+int mode_crlf_lines(args_t args)
+{
+    const unsigned long long count = parse_count(args[0]);
+    buffered_writer out(STDOUT_FILENO);
+    for (unsigned long long i = 0; i < count; ++i)
+    {
+        out.put("line");
+        out.put(i);
+        out.put("\r\n");
+    }
+    out.flush();
+    return 0;
+}
+
+// COUNT lines of LEN bytes each, line i made of the letter 'a' + i % 26.
+int mode_long_lines(args_t args)
+{
+    const unsigned long long len = parse_count(args[0]);
+    const unsigned long long count = parse_count(args[1]);
+    buffered_writer out(STDOUT_FILENO);
+    for (unsigned long long i = 0; i < count; ++i)
+    {
+        const std::string line(len, static_cast<char>('a' + i % 26));
+        out.put(line);
+        out.put("\n");
+    }
+    out.flush();
+    return 0;
+}
+
 int mode_ignore_term(args_t args)
 {
     const long long ms = parse_ms(args[0]);
@@ -952,6 +1022,10 @@ constexpr mode modes[] = {
     {"kill-self", "SIG", 1, 1, mode_kill_self},
     {"idle-then-print", "IDLE_MS TEXT", 2, 2, mode_idle_then_print},
     {"slow-lines", "N INTERVAL_MS", 2, 2, mode_slow_lines},
+    {"fragments", "PAUSE_MS", 1, 1, mode_fragments},
+    {"long-lines", "LEN COUNT", 2, 2, mode_long_lines},
+    {"crlf-lines", "N", 1, 1, mode_crlf_lines},
+    {"long-then-short", "LEN N", 2, 2, mode_long_then_short},
 };
 
 [[noreturn]] void usage_of(const mode& m)

@@ -485,22 +485,41 @@ BOOST_AUTO_TEST_CASE(a_million_lines_none_lost_or_reordered)
     watchdog wd({p.pid()}, 300s);
     auto t0 = std::chrono::steady_clock::now();
     auto s = p.stdout_lines();
-    std::size_t count = 0, bad = 0;
+    std::size_t count = 0, bad = 0, singles = 0;
     std::string first_bad;
     std::optional<pk::error> end;
-    for (;;)
+    auto check = [&](std::string_view line) {
+        if (line != "line" + std::to_string(count) && bad++ == 0)
+            first_bad = "line #" + std::to_string(count) + " is '" + std::string(line) + "'";
+        ++count;
+    };
+    // Mostly batches (one operation per line would dominate the test's time),
+    // with single lines in between: both take from the same queue.
+    for (std::size_t i = 0;; ++i)
     {
-        auto l = s.next();
-        if (!l)
+        if (i % 4 == 3)
         {
-            end = l.error();
+            auto l = s.next();
+            if (!l)
+            {
+                end = l.error();
+                break;
+            }
+            ++singles;
+            check(l.value());
+            continue;
+        }
+        auto b = s.next_batch();
+        if (!b)
+        {
+            end = b.error();
             break;
         }
-        if (l.value() != "line" + std::to_string(count) && bad++ == 0)
-            first_bad = "line #" + std::to_string(count) + " is '" + l.value() + "'";
-        ++count;
+        for (std::string_view line : b.value())
+            check(line);
     }
-    BOOST_TEST_MESSAGE(count << " lines in " << pk_test::ms_since(t0) << " ms");
+    BOOST_TEST_MESSAGE(count << " lines (" << singles << " read one by one) in " << pk_test::ms_since(t0) << " ms");
+    BOOST_TEST(singles > 0u);
     BOOST_TEST(!wd.fired);
     BOOST_TEST(count == n);
     BOOST_TEST(bad == 0u, first_bad);
@@ -583,6 +602,26 @@ BOOST_AUTO_TEST_CASE(output_events_merge_both_streams_then_exit)
     BOOST_TEST_REQUIRE(e2.value().outcome.has_value());
     BOOST_TEST(*e2.value().outcome == pk::run_outcome::exited(3));
     PK_CHECK_ERRC(bev.next(), pk::errc::end_of_stream);
+}
+
+BOOST_AUTO_TEST_CASE(output_events_arrive_while_the_child_runs)
+{
+    // A pending event read completes when a line arrives, not when the run ends.
+    auto r = pk::start(pk_test::helper_command({"slow-lines", "3", "1000"}));
+    PK_REQUIRE_OK(r);
+    auto& p = r.value();
+    auto ev = p.output_events();
+    auto e1 = ev.next();
+    PK_REQUIRE_OK(e1);
+    BOOST_TEST((e1.value().type == pk::output_event::kind::stdout_line));
+    BOOST_TEST(e1.value().line == "line0");
+    BOOST_TEST(pk_test::running(p.pid()), "the first event came while the child still runs");
+    auto e2 = ev.next();
+    PK_REQUIRE_OK(e2);
+    BOOST_TEST(e2.value().line == "line1");
+    BOOST_TEST(pk_test::running(p.pid()), "the second event came while the child still runs");
+    BOOST_TEST(p.kill().has_value());
+    BOOST_TEST(p.wait().value() == pk::run_outcome::signalled(9));
 }
 
 // ---------------------------------------------------------------------------

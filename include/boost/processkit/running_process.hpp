@@ -16,10 +16,14 @@
 #include <boost/asio/async_result.hpp>
 
 #include <chrono>
+#include <compare>
+#include <cstddef>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace boost {
@@ -27,7 +31,15 @@ namespace processkit {
 
 namespace detail {
 struct live_state;
-}
+struct line_batch_access;
+
+/// Where one line of a `line_batch` lies in the batch's text.
+struct line_span
+{
+    std::size_t offset;
+    std::size_t size;
+};
+} // namespace detail
 
 /// How a streamed run ended, plus its captured stderr (`running_process::finish`).
 struct finished
@@ -53,22 +65,108 @@ struct output_event
     std::optional<run_outcome> outcome;
 };
 
+/// Many consecutive lines of one stream, delivered at once
+/// (`line_stream::async_next_batch`).
+///
+/// @details The lines share one text buffer: no allocation per line. Each
+/// line is a `std::string_view` (terminator stripped, decoded like the
+/// lines of `async_next`) valid as long as the batch, or any copy of it,
+/// lives. Copies are cheap and share the buffer; `str(i)` copies one line
+/// out. A default-constructed batch is empty.
+///
+/// Thread safety: a batch is immutable; distinct copies may be used and
+/// destroyed from different threads.
+class line_batch
+{
+public:
+    /// A random-access iterator over the lines; dereferences to `std::string_view`.
+    class iterator
+    {
+    public:
+        using iterator_concept = std::random_access_iterator_tag;
+        using iterator_category = std::input_iterator_tag; // dereferences to a value
+        using value_type = std::string_view;
+        using difference_type = std::ptrdiff_t;
+        using reference = std::string_view;
+        using pointer = void;
+
+        iterator() noexcept = default;
+        std::string_view operator*() const noexcept { return std::string_view(text_ + at_->offset, at_->size); }
+        std::string_view operator[](difference_type n) const noexcept { return *(*this + n); }
+        iterator& operator++() noexcept { ++at_; return *this; }
+        iterator operator++(int) noexcept { iterator t = *this; ++at_; return t; }
+        iterator& operator--() noexcept { --at_; return *this; }
+        iterator operator--(int) noexcept { iterator t = *this; --at_; return t; }
+        iterator& operator+=(difference_type n) noexcept { at_ += n; return *this; }
+        iterator& operator-=(difference_type n) noexcept { at_ -= n; return *this; }
+        friend iterator operator+(iterator i, difference_type n) noexcept { return i += n; }
+        friend iterator operator+(difference_type n, iterator i) noexcept { return i += n; }
+        friend iterator operator-(iterator i, difference_type n) noexcept { return i -= n; }
+        friend difference_type operator-(const iterator& a, const iterator& b) noexcept { return a.at_ - b.at_; }
+        friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.at_ == b.at_; }
+        friend std::strong_ordering operator<=>(const iterator& a, const iterator& b) noexcept { return a.at_ <=> b.at_; }
+
+    private:
+        friend class line_batch;
+        iterator(const char* t, const detail::line_span* a) noexcept : text_(t), at_(a) {}
+        const char* text_ = nullptr;
+        const detail::line_span* at_ = nullptr;
+    };
+
+    line_batch() noexcept = default;
+
+    /// The number of lines.
+    std::size_t size() const noexcept { return size_; }
+    bool empty() const noexcept { return size_ == 0; }
+    /// The sum of the lines' sizes (terminators are not part of lines).
+    std::size_t bytes() const noexcept { return bytes_; }
+    /// Line `i` (precondition: `i < size()`).
+    std::string_view operator[](std::size_t i) const noexcept
+    {
+        return std::string_view(text_ + lines_[i].offset, lines_[i].size);
+    }
+    std::string_view front() const noexcept { return (*this)[0]; }
+    std::string_view back() const noexcept { return (*this)[size_ - 1]; }
+    /// A copy of line `i`.
+    std::string str(std::size_t i) const { return std::string((*this)[i]); }
+    iterator begin() const noexcept { return iterator(text_, lines_); }
+    iterator end() const noexcept { return iterator(text_, lines_ + size_); }
+
+private:
+    friend struct detail::line_batch_access;
+    const char* text_ = nullptr;
+    const detail::line_span* lines_ = nullptr;
+    std::size_t size_ = 0;
+    std::size_t bytes_ = 0;
+    std::shared_ptr<const void> keep_; ///< owns the text and the spans
+};
+
 /// A stream of decoded lines of one of the child's outputs.
 ///
 /// @details `async_next` completes with the next line, in order, none lost
 /// (within the command's `output_buffer_policy`), or with
-/// `errc::end_of_stream` once the stream is exhausted. Lines are read from
-/// the pipe continuously whether or not anyone consumes them, so reading
-/// one stream never blocks the child on the other.
+/// `errc::end_of_stream` once the stream is exhausted. `async_next_batch`
+/// completes with every line queued at that moment (at least one; at most
+/// about `max_batch_bytes` of text, more only with a line longer than that),
+/// same order, same end: for high line rates, where one operation per line
+/// would cost more than the line itself. Both take lines from the same
+/// queue and may be interleaved freely. Lines are read from the pipe
+/// continuously whether or not anyone consumes them, so reading one stream
+/// never blocks the child on the other.
 ///
-/// Handler signature: `void(error_code, std::string)`.
+/// Handler signatures: `void(error_code, std::string)` (`async_next`),
+/// `void(error_code, line_batch)` (`async_next_batch`).
 /// Cancellation: terminal, partial and total cancellation complete the
-/// pending `async_next` with `errc::cancelled`; no line is lost and the
-/// child keeps running.
-/// Thread safety: one `async_next` at a time per stream.
+/// pending `async_next` or `async_next_batch` with `errc::cancelled`; no
+/// line is lost and the child keeps running.
+/// Thread safety: one operation (`async_next` or `async_next_batch`) at a
+/// time per stream.
 class BOOST_PROCESSKIT_DECL line_stream
 {
 public:
+    /// A batch holds at most about this much text (more only with a line longer than that).
+    static constexpr std::size_t max_batch_bytes = 256 * 1024;
+
     template <class Token = asio::default_completion_token_t<asio::any_io_executor>>
     auto async_next(Token&& token = Token())
     {
@@ -78,6 +176,28 @@ public:
     }
     /// Blocking form (not from the thread running the process's executor).
     result<std::string> next();
+
+    /// Completes as soon as at least one line is available, with the lines
+    /// queued at that moment, oldest first (at most about `max_batch_bytes`
+    /// of text; the rest stays queued for the next call). Once the stream is
+    /// exhausted: `errc::end_of_stream` (or `errc::output_limit`, as
+    /// `async_next`) with an empty batch.
+    ///
+    /// Handler signature: `void(error_code, line_batch)`.
+    /// Cancellation: terminal, partial and total complete it with
+    /// `errc::cancelled` and an empty batch; no line is lost.
+    template <class Token = asio::default_completion_token_t<asio::any_io_executor>>
+    auto async_next_batch(Token&& token = Token())
+    {
+        return asio::async_initiate<Token, void(error_code, line_batch)>(
+            [this](auto handler) {
+                initiate_next_batch(asio::any_completion_handler<void(error_code, line_batch)>(std::move(handler)));
+            },
+            token);
+    }
+    /// Blocking form (not from the thread running the process's executor).
+    result<line_batch> next_batch();
+
     /// Some output was dropped per the output_buffer_policy.
     bool truncated() const;
 
@@ -85,6 +205,7 @@ private:
     friend class running_process;
     line_stream(std::shared_ptr<detail::live_state> s, int which) : state_(std::move(s)), which_(which) {}
     void initiate_next(asio::any_completion_handler<void(error_code, std::string)> h);
+    void initiate_next_batch(asio::any_completion_handler<void(error_code, line_batch)> h);
     std::shared_ptr<detail::live_state> state_;
     int which_;
 };
