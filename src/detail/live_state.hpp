@@ -7,6 +7,7 @@
 
 #include <boost/processkit/running_process.hpp>
 
+#include "capture_fsm.hpp"
 #include "decoder.hpp"
 #include "output_buffer.hpp"
 #include "spawn_run.hpp"
@@ -85,7 +86,8 @@ struct live_state : std::enable_shared_from_this<live_state>
     std::atomic<std::uint64_t> next_op_id{1};
     asio::steady_timer timeout_timer;
     asio::steady_timer idle_timer;
-    bool timed_out = false;
+    /// Timeout, idle timeout and grace decisions, shared with capture.
+    capture_fsm fsm;
     bool idle_expired = false;
     std::optional<std::stop_callback<std::function<void()>>> stop_cb;
 

@@ -38,7 +38,6 @@ constexpr std::size_t read_chunk = 64 * 1024;
 constexpr std::size_t max_drain = 4 * 1024 * 1024;        // per wakeup, then other work gets a turn
 constexpr std::uint64_t big_stream_bytes = 4 * 1024 * 1024; // then the pipe grows to
 constexpr std::size_t big_pipe_bytes = 1024 * 1024;
-constexpr std::size_t stderr_tail_bytes = 4096;
 
 // The parent's side of one run.
 class capture_op : public std::enable_shared_from_this<capture_op>
@@ -75,11 +74,8 @@ private:
     void launch()
     {
         start_time_ = clock::now();
-        diag_.program = cmd_.program();
-        if (cmd_.timeout_value())
-            diag_.timeout = *cmd_.timeout_value();
         if (cancel_requested_ || cmd_.cancel_token().stop_requested())
-            return fail(error(errc::cancelled, diag_));
+            return fail(error(errc::cancelled)); // nothing is spawned
 
         for (const std::string* enc : {&cmd_.stdout_encoding_value(), &cmd_.stderr_encoding_value()})
             if (!enc->empty())
@@ -165,7 +161,7 @@ private:
         idle_timer_.async_wait([self = shared_from_this()](error_code e) {
             if (e)
                 return;
-            self->diag_.detail = "idle";
+            self->idle_expired_ = true;
             self->act(self->fsm_->on_timeout());
         });
     }
@@ -369,13 +365,8 @@ private:
         r.std_err = bounded_[1] ? bounded_[1]->take() : std::move(out_bufs_[1]);
         r.std_out_truncated = bounded_[0] && bounded_[0]->truncated();
         r.std_err_truncated = bounded_[1] && bounded_[1]->truncated();
-        diagnostics& d = r.diagnostics;
-        d = diag_;
-        d.exit_code = r.code();
-        d.signal = r.signal();
-        d.elapsed = r.duration;
-        const std::string& tail_src = cmd_.stderr_config().type() == stdio_mode::kind::merge ? r.std_out : r.std_err;
-        d.stderr_tail = tail_src.substr(tail_src.size() > stderr_tail_bytes ? tail_src.size() - stderr_tail_bytes : 0);
+        const std::string& err_text = cmd_.stderr_config().type() == stdio_mode::kind::merge ? r.std_out : r.std_err;
+        r.diagnostics = detail::finished_diagnostics(cmd_, r.outcome, r.duration, err_text, idle_expired_);
         error_code ec = output_limit_       ? make_error_code(errc::output_limit)
                         : fsm_->cancelled() ? make_error_code(errc::cancelled)
                                             : error_code();
@@ -439,7 +430,7 @@ private:
     std::unique_ptr<char[]> chunk_;                ///< read buffer, allocated on the first byte
     std::size_t stdin_off_ = 0;
     clock::time_point start_time_ = clock::now();
-    diagnostics diag_;
+    bool idle_expired_ = false;
     bool cancel_requested_ = false;
     bool delivered_ = false;
 };

@@ -252,17 +252,34 @@ void end_stream(live_state& s, int which)
     check_probes_after_exit(s);
 }
 
+// Performs what the capture_fsm decided about timeouts (the live run's
+// completion is its own: the FSM's `complete` is not used here).
+void act(live_state& s, capture_fsm::action a)
+{
+    if (a.kill_signal == SIGKILL)
+        (void)s.group->kill_all();
+    else if (a.kill_signal != 0)
+        (void)s.group->signal(other_signal(a.kill_signal));
+    if (a.arm_grace)
+    {
+        s.timeout_timer.expires_after(*s.cmd.grace_value());
+        s.timeout_timer.async_wait([self = s.shared_from_this()](error_code ec) {
+            if (!ec)
+                act(*self, self->fsm.on_grace_expired());
+        });
+    }
+}
+
 void arm_idle(live_state& s)
 {
     if (!s.cmd.idle_timeout_value() || s.outcome)
         return;
     s.idle_timer.expires_after(*s.cmd.idle_timeout_value());
     s.idle_timer.async_wait([self = s.shared_from_this()](error_code ec) {
-        if (ec || self->outcome)
+        if (ec || self->outcome || self->fsm.timed_out())
             return;
         self->idle_expired = true;
-        self->timed_out = true;
-        (void)self->group->kill_all();
+        act(*self, self->fsm.on_timeout());
     });
 }
 
@@ -342,15 +359,7 @@ finished make_finished(live_state& s)
             f.std_err += err->queue.pop();
         }
     }
-    f.diagnostics.program = s.cmd.program();
-    f.diagnostics.exit_code = f.outcome.code();
-    f.diagnostics.signal = f.outcome.signal();
-    f.diagnostics.elapsed = f.duration;
-    f.diagnostics.stderr_tail = f.std_err.substr(f.std_err.size() > 4096 ? f.std_err.size() - 4096 : 0);
-    if (s.cmd.timeout_value())
-        f.diagnostics.timeout = *s.cmd.timeout_value();
-    if (s.idle_expired)
-        f.diagnostics.detail = "idle";
+    f.diagnostics = finished_diagnostics(s.cmd, f.outcome, f.duration, f.std_err, s.idle_expired);
     return f;
 }
 
@@ -389,7 +398,8 @@ void on_exit(live_state& s)
     }
     (void)s.group->kill_all(); // the run is over: nothing it left behind survives
     s.duration = clock::now() - s.start_time;
-    if (s.timed_out)
+    (void)s.fsm.on_exit();
+    if (s.fsm.timed_out())
         s.outcome = run_outcome::timed_out();
     else if (st->exited)
         s.outcome = run_outcome::exited(st->value);
@@ -400,7 +410,7 @@ void on_exit(live_state& s)
     s.stop_cb.reset();
     if (s.exit_watch.is_open())
         s.exit_watch.release(); // the record owns the pidfd
-    error_code ec = s.cmd.cancel_token().stop_requested() && !s.timed_out ? code(errc::cancelled) : error_code();
+    error_code ec = s.cmd.cancel_token().stop_requested() && !s.fsm.timed_out() ? code(errc::cancelled) : error_code();
     while (!s.exit_waiters.empty())
     {
         complete(s, std::move(s.exit_waiters.front().second), ec, *s.outcome);
@@ -588,7 +598,7 @@ live_state::stream::stream(asio::any_io_executor e, const command& c)
 
 live_state::live_state(asio::any_io_executor e, command c)
     : ex(e), strand(asio::make_strand(e)), cmd(std::move(c)), exit_watch(strand), timeout_timer(strand),
-      idle_timer(strand), in(strand)
+      idle_timer(strand), fsm(0, cmd.grace_value().has_value(), native_signal(cmd.timeout_signal_value())), in(strand)
 {
 }
 
@@ -673,20 +683,8 @@ result<running_process> start(asio::any_io_executor ex, command cmd, const proce
         {
             st.timeout_timer.expires_after(*t);
             st.timeout_timer.async_wait([s](error_code ec) {
-                if (ec || s->outcome)
-                    return;
-                s->timed_out = true;
-                if (auto g = s->cmd.grace_value())
-                {
-                    (void)s->group->signal(s->cmd.timeout_signal_value());
-                    s->timeout_timer.expires_after(*g);
-                    s->timeout_timer.async_wait([s](error_code e) {
-                        if (!e && !s->outcome)
-                            (void)s->group->kill_all();
-                    });
-                }
-                else
-                    (void)s->group->kill_all();
+                if (!ec && !s->outcome)
+                    detail::act(*s, s->fsm.on_timeout());
             });
         }
         detail::arm_idle(st);

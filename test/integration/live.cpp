@@ -939,6 +939,23 @@ BOOST_AUTO_TEST_CASE(idle_timeout_kills_a_silent_started_child)
     BOOST_TEST(ms < 4000);
 }
 
+BOOST_AUTO_TEST_CASE(idle_timeout_of_a_started_child_honours_the_grace)
+{
+    // The idle timeout ends the tree like the timeout: signal, grace, SIGKILL.
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = pk::start(pk_test::helper_command({"ignore-term", "30000"})
+                           .idle_timeout(200ms)
+                           .timeout_grace(300ms)
+                           .timeout_signal(pk::signal::term));
+    PK_REQUIRE_OK(r);
+    auto w = r.value().wait();
+    auto ms = pk_test::ms_since(t0);
+    PK_REQUIRE_OK(w);
+    BOOST_TEST(w.value() == pk::run_outcome::timed_out());
+    BOOST_TEST(ms >= 450, "SIGKILL came only after the grace (" << ms << " ms)");
+    BOOST_TEST(ms < 5000);
+}
+
 BOOST_AUTO_TEST_CASE(idle_timeout_spares_a_steadily_printing_child)
 {
     auto r = pk::output_string(pk_test::helper_command({"slow-lines", "10", "100"}).idle_timeout(1s));
