@@ -184,7 +184,7 @@ private:
             tee_split_[i]->feed(text, tee);
         }
         if (!bounded_[i])
-            detail::append_growing(out_bufs_[i], data);
+            out_bufs_[i].append(data);
         else if (!bounded_[i]->append(data) && !output_limit_)
         {
             output_limit_ = true;
@@ -361,8 +361,8 @@ private:
         else
             r.outcome = run_outcome::signalled(st ? st->value : SIGKILL);
         r.accepted = r.code() && cmd_.accepts(*r.code());
-        r.std_out = bounded_[0] ? bounded_[0]->take() : std::move(out_bufs_[0]);
-        r.std_err = bounded_[1] ? bounded_[1]->take() : std::move(out_bufs_[1]);
+        r.std_out = bounded_[0] ? bounded_[0]->take() : out_bufs_[0].take();
+        r.std_err = bounded_[1] ? bounded_[1]->take() : out_bufs_[1].take();
         r.std_out_truncated = bounded_[0] && bounded_[0]->truncated();
         r.std_err_truncated = bounded_[1] && bounded_[1]->truncated();
         const std::string& err_text = cmd_.stderr_config().type() == stdio_mode::kind::merge ? r.std_out : r.std_err;
@@ -424,7 +424,7 @@ private:
     std::shared_ptr<detail::child_record> record_;
     std::optional<detail::capture_fsm> fsm_;
     std::optional<std::stop_callback<stop_fn>> stop_cb_;
-    std::array<std::string, 2> out_bufs_;         ///< unbounded capture: the output itself
+    std::array<detail::growing_string, 2> out_bufs_; ///< unbounded capture: the output itself
     std::array<std::uint64_t, 2> seen_{0, 0};      ///< bytes read per stream
     std::array<bool, 2> pipe_grown_{false, false};
     std::unique_ptr<char[]> chunk_;                ///< read buffer, allocated on the first byte

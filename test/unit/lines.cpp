@@ -8,6 +8,7 @@
 #include "../../src/detail/decoder.hpp"
 #include "../../src/detail/line_splitter.hpp"
 #include "../../src/detail/output_buffer.hpp"
+#include "../../src/detail/string_growth.hpp"
 #include "../../src/detail/utf8.hpp"
 #include "pk_test.hpp"
 
@@ -749,3 +750,27 @@ BOOST_AUTO_TEST_CASE(capture_error_mode)
     BOOST_TEST(!partial.append("abcdef")); // nothing beyond the limit is kept
     BOOST_TEST(partial.take() == "abcd");
 }
+
+BOOST_AUTO_TEST_CASE(growing_string_keeps_every_byte_across_growth)
+{
+    // Odd chunk sizes across the 4 MiB point where huge-page advice and
+    // populating ahead begin: every byte must land in order.
+    pk::detail::growing_string g;
+    std::string expect;
+    std::mt19937 rng(7);
+    std::size_t total = 0;
+    for (std::size_t chunk = 1; total < (std::size_t(13) << 20); chunk = chunk * 3 % 200003 + 1)
+    {
+        std::string piece(chunk, '\0');
+        for (auto& c : piece)
+            c = static_cast<char>(rng());
+        g.append(piece);
+        expect += piece;
+        total += chunk;
+    }
+    std::string got = g.take();
+    BOOST_TEST(got.size() == expect.size());
+    BOOST_TEST((got == expect));
+    BOOST_TEST(g.take().empty());
+}
+
