@@ -640,6 +640,8 @@ result<void> process_group::signal(processkit::signal s)
     {
         if (sig == SIGKILL)
         {
+            if (!detail::cgroup_populated(g.cg_dirfd))
+                return outcome_v2::success(); // nobody to kill: the cgroup stays reusable
             g.cg_killed = true;
             return detail::cgroup_write(g.cg_dirfd, "cgroup.kill", "1");
         }

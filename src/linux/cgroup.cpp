@@ -113,7 +113,9 @@ cgroup_host probe()
     return h;
 }
 
-bool populated(int dirfd)
+} // namespace
+
+bool cgroup_populated(int dirfd)
 {
     auto ev = read_file_at(dirfd, "cgroup.events");
     if (!ev)
@@ -121,6 +123,8 @@ bool populated(int dirfd)
     auto pos = ev->find("populated ");
     return pos != std::string::npos && ev->compare(pos + 10, 1, "1") == 0;
 }
+
+namespace {
 
 // The sub-cgroups (directories) of a cgroup directory.
 std::vector<std::string> sub_cgroups(const std::string& path)
@@ -248,7 +252,7 @@ bool cgroup_park(cgroup_dir& dir) noexcept
 {
     try
     {
-        if (pool_destroyed || dir.dirfd < 0 || populated(dir.dirfd))
+        if (pool_destroyed || dir.dirfd < 0 || cgroup_populated(dir.dirfd))
             return false;
         auto& p = pool();
         std::lock_guard<std::mutex> lk(p.mu);
@@ -309,7 +313,7 @@ bool cgroup_wait_empty(int dirfd, std::chrono::milliseconds timeout) noexcept
     bool empty = false;
     for (;;)
     {
-        if (!populated(dirfd))
+        if (!cgroup_populated(dirfd))
         {
             empty = true;
             break;
@@ -334,7 +338,7 @@ bool cgroup_wait_empty(int dirfd, std::chrono::milliseconds timeout) noexcept
 error cgroup_kill_and_wait(int dirfd, std::chrono::milliseconds timeout, bool& killed) noexcept
 {
     killed = false;
-    if (!populated(dirfd))
+    if (!cgroup_populated(dirfd))
         return {};
     killed = true; // even if the write fails half-way: never reuse this cgroup
     if (auto e = cgroup_write(dirfd, "cgroup.kill", "1"))

@@ -57,6 +57,8 @@ bool cgroup_park(cgroup_dir& dir) noexcept;
 /// If populated: cgroup.kill (`killed` says whether it was written), then
 /// wait until `populated 0` (bounded by `timeout`).
 error cgroup_kill_and_wait(int dirfd, std::chrono::milliseconds timeout, bool& killed) noexcept;
+/// Whether the cgroup (or a sub-cgroup) has a live process (`populated 1`).
+bool cgroup_populated(int dirfd);
 /// Waits until `populated 0` without killing (bounded by `timeout`); true if empty.
 bool cgroup_wait_empty(int dirfd, std::chrono::milliseconds timeout) noexcept;
 /// rmdir (sub-cgroups first); closes the fds.

@@ -476,6 +476,7 @@ BOOST_AUTO_TEST_CASE(runs_reuse_untouched_cgroups_and_drop_killed_ones,
 
     // A killed cgroup is never reused (the kernel would kill a child born in it).
     std::size_t parked = own_cgroups(base);
+    BOOST_TEST_REQUIRE(parked >= 1u);
     auto r = runner.output_string(pk_test::helper_command({"sleep", "30000"}).timeout(100ms));
     BOOST_TEST_REQUIRE(r.has_value());
     BOOST_TEST(r.value().timed_out());
