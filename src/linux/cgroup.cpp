@@ -200,16 +200,24 @@ void remove_stale(const std::string& base)
 // Parked empty cgroups of this process, removed at exit.
 std::atomic<bool> pool_destroyed{false}; // trivially destructible: safe to read late in exit
 
+// A process forked from the owner (without exec) inherits the pool but must
+// neither hand out nor remove the owner's cgroups: only `owner` uses it.
 struct cgroup_pool
 {
     static constexpr std::size_t capacity = 32;
     std::mutex mu;
     std::vector<cgroup_dir> dirs;
+    const pid_t owner = ::getpid();
+    bool mine() const noexcept { return ::getpid() == owner; }
     ~cgroup_pool()
     {
         pool_destroyed = true;
         for (auto& d : dirs)
+        {
+            if (!mine())
+                d.path.clear(); // close the inherited fds only
             cgroup_remove(d);
+        }
     }
 };
 
@@ -238,7 +246,7 @@ result<cgroup_dir> cgroup_take(const cgroup_host& host)
     {
         auto& p = pool();
         std::lock_guard<std::mutex> lk(p.mu);
-        if (!p.dirs.empty())
+        if (!p.dirs.empty() && p.mine())
         {
             cgroup_dir d = std::move(p.dirs.back());
             p.dirs.pop_back();
@@ -256,7 +264,7 @@ bool cgroup_park(cgroup_dir& dir) noexcept
             return false;
         auto& p = pool();
         std::lock_guard<std::mutex> lk(p.mu);
-        if (p.dirs.size() >= cgroup_pool::capacity)
+        if (p.dirs.size() >= cgroup_pool::capacity || !p.mine())
             return false;
         p.dirs.push_back(std::move(dir));
         dir = cgroup_dir{};

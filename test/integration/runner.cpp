@@ -22,6 +22,7 @@
 #include <iterator>
 #include <optional>
 #include <stop_token>
+#include <sys/wait.h>
 #include <thread>
 
 namespace pk = boost::processkit;
@@ -482,6 +483,29 @@ BOOST_AUTO_TEST_CASE(runs_reuse_untouched_cgroups_and_drop_killed_ones,
     BOOST_TEST(r.value().timed_out());
     BOOST_TEST(own_cgroups(base) == parked - 1);
     BOOST_TEST(runner.run(pk_test::helper_command({"args", "after"})).value() == "after");
+}
+
+BOOST_AUTO_TEST_CASE(a_forked_copy_leaves_the_parked_cgroups_alone,
+                     *boost::unit_test::precondition(pk_test::needs_cgroup()))
+{
+    pk::job_runner runner(pk::process_group_options{pk::mechanism_request::cgroup_v2});
+    BOOST_TEST(runner.run(pk_test::helper_command({"args", "x"})).value() == "x");
+    std::string base = fs::path(pk::process_group(pk::process_group_options{pk::mechanism_request::cgroup_v2})
+                                    .cgroup_path())
+                           .parent_path()
+                           .string();
+    std::size_t parked = own_cgroups(base);
+    BOOST_TEST_REQUIRE(parked >= 1u);
+    // A fork without exec that exits normally runs the static destructors,
+    // the pool's among them: it must not remove this process's cgroups.
+    pid_t pid = ::fork();
+    BOOST_TEST_REQUIRE(pid >= 0);
+    if (pid == 0)
+        std::exit(0);
+    int status = 0;
+    BOOST_TEST_REQUIRE(::waitpid(pid, &status, 0) == pid);
+    BOOST_TEST(own_cgroups(base) == parked);
+    BOOST_TEST(runner.run(pk_test::helper_command({"args", "still"})).value() == "still");
 }
 
 BOOST_AUTO_TEST_CASE(timeout_is_an_error_for_run)
