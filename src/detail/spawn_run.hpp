@@ -22,7 +22,7 @@ namespace processkit {
 namespace detail {
 
 /// A command started in its own private group, with the parent's ends of
-/// the pipes the command asked for.
+/// the pipes the command asked for (non-blocking).
 struct started_child
 {
     process_group group;

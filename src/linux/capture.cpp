@@ -89,13 +89,10 @@ private:
         group_.emplace(std::move(child.group));
         record_ = std::move(child.record);
         int open_streams = 0;
-        for (auto* fd : {&child.stdout_r, &child.stderr_r})
-            if (*fd)
-            {
-                ::fcntl(fd->fd, F_SETFL, O_NONBLOCK); // drain() reads until EAGAIN
-                (fd == &child.stdout_r ? out_ : err_).assign(fd->release());
-                ++open_streams;
-            }
+        if (child.stdout_r)
+            out_.assign(child.stdout_r.release()), ++open_streams;
+        if (child.stderr_r)
+            err_.assign(child.stderr_r.release()), ++open_streams;
         if (child.stdin_w)
             in_.assign(child.stdin_w.release());
         fsm_.emplace(open_streams, cmd_.grace_value().has_value(), native_signal(cmd_.timeout_signal_value()));

@@ -646,9 +646,7 @@ result<running_process> start(asio::any_io_executor ex, command cmd, const proce
         {
             s->streams[i] = std::make_unique<detail::live_state::stream>(s->strand, s->cmd);
             auto& st = *s->streams[i];
-            st.pipe.assign(ends[i]->release());
-            error_code ignored;
-            st.pipe.native_non_blocking(true, ignored); // read(2) until EAGAIN, then wait
+            st.pipe.assign(ends[i]->release()); // non-blocking: read(2) until EAGAIN, then wait
             st.dec = std::move(decoders[i]);
             if (detail::is_utf8_name(i == 0 ? s->cmd.stdout_encoding_value() : s->cmd.stderr_encoding_value()))
                 st.mode = detail::live_state::stream::text_mode::utf8;

@@ -55,7 +55,8 @@ struct stdio_init
     }
 };
 
-// A pipe whose parent end is `parent` and whose child end is returned.
+// A pipe whose parent end is `parent` (non-blocking: the parent reads or
+// writes until EAGAIN, then waits) and whose child end is returned.
 std::optional<error> make_pipe(const command& cmd, const char* step, bool parent_reads, unique_fd& parent,
                                unique_fd& child)
 {
@@ -64,6 +65,7 @@ std::optional<error> make_pipe(const command& cmd, const char* step, bool parent
         return step_error(errno, cmd, step);
     parent.reset(parent_reads ? p[0] : p[1]);
     child.reset(parent_reads ? p[1] : p[0]);
+    ::fcntl(parent.fd, F_SETFL, O_NONBLOCK);
     return std::nullopt;
 }
 
@@ -155,8 +157,6 @@ result<started_child> spawn_run(const command& cmd, const process_group_options&
             return *e;
         break;
     }
-    if (in_w)
-        ::fcntl(in_w.fd, F_SETFL, O_NONBLOCK);
     stdio.in = child_in.fd;
     if (auto e = open_output(cmd, cmd.stdout_config(), true, stdio, out_r, child_out))
         return *e;
