@@ -195,11 +195,11 @@ bool is_subreaper()
 
 // After the kill: reap the members that were reparented to us. A member whose
 // dying parent has not yet handed it over answers ECHILD for a moment, so
-// retry (bounded) while it is still in /proc with another parent.
-void reap_orphans(std::vector<int>& fds, clock::time_point deadline)
+// retry (bounded) while it is still in /proc with another parent. Not a
+// subreaper: PID 1 reaps them, one look and the fds are closed.
+void reap_orphans(std::vector<int>& fds, bool subreaper)
 {
-    if (!is_subreaper())
-        deadline = clock::now(); // PID 1 reaps them: nothing to wait for
+    auto deadline = subreaper ? clock::now() + std::chrono::seconds(1) : clock::now();
     while (!fds.empty())
     {
         for (auto it = fds.begin(); it != fds.end();)
@@ -232,12 +232,13 @@ void reap_orphans(std::vector<int>& fds, clock::time_point deadline)
     fds.clear();
 }
 
-// Zombies of ours that belong to the group but were never seen alive as
-// members (forked while the kill was under way) and reached us as orphans.
-// Direct children launched by others (`direct`) are left to their handles.
+// Zombies of ours (as a subreaper) that belong to the group but were never
+// seen alive as members (forked while the kill was under way) and reached us
+// as orphans. Direct children launched by others (`direct`) are left to their
+// handles.
 void reap_strays(const group_state& g, const std::vector<int>& direct)
 {
-    if (!is_subreaper() || !have_zombie_child())
+    if (!have_zombie_child())
         return;
     std::string rel;
     if (g.mech == mechanism::cgroup_v2)
@@ -379,15 +380,21 @@ error kill_tree(group_state& g) noexcept
     try
     {
         auto deadline = clock::now() + g.options.teardown_timeout;
+        const bool subreaper = is_subreaper();
         std::vector<int> direct;
         for (auto& c : g.children)
             direct.push_back(c->pid);
+        auto reap_leftovers = [&](std::vector<int>& orphans) {
+            reap_orphans(orphans, subreaper);
+            if (subreaper)
+                reap_strays(g, direct);
+        };
         if (g.mech == mechanism::cgroup_v2)
         {
             if (g.cg_dirfd < 0)
                 return {};
             std::vector<int> orphans;
-            if (is_subreaper())
+            if (subreaper)
                 orphans = open_orphan_pidfds(g, cgroup_pids(g.cg_dirfd));
             bool killed = false;
             error e = cgroup_kill_and_wait(g.cg_dirfd, g.options.teardown_timeout, killed);
@@ -397,15 +404,14 @@ error kill_tree(group_state& g) noexcept
                 if (c->owned)
                     c->try_reap(!e);
             prune_children(g, false);
-            reap_orphans(orphans, clock::now() + std::chrono::seconds(1));
-            reap_strays(g, direct);
+            reap_leftovers(orphans);
             return e;
         }
         std::vector<int> orphans = kill_escapees(g);
         orphans.insert(orphans.end(), g.killed_escapee_fds.begin(), g.killed_escapee_fds.end());
         g.killed_escapee_fds.clear();
         signal_pgroups(g, 0);
-        if (!g.pgids.empty() && is_subreaper())
+        if (!g.pgids.empty() && subreaper)
         {
             std::vector<int> pids;
             for (auto& m : pgroup_members(g.pgids))
@@ -438,8 +444,7 @@ error kill_tree(group_state& g) noexcept
             }
             std::this_thread::sleep_for(std::chrono::microseconds(200));
         }
-        reap_orphans(orphans, clock::now() + std::chrono::seconds(1));
-        reap_strays(g, direct);
+        reap_leftovers(orphans);
         return e;
     }
     catch (const std::bad_alloc&)
@@ -640,10 +645,12 @@ result<void> process_group::signal(processkit::signal s)
     {
         if (sig == SIGKILL)
         {
-            if (!detail::cgroup_populated(g.cg_dirfd))
-                return outcome_v2::success(); // nobody to kill: the cgroup stays reusable
-            g.cg_killed = true;
-            return detail::cgroup_write(g.cg_dirfd, "cgroup.kill", "1");
+            bool killed = false; // an empty cgroup is not killed: it stays reusable
+            error e = detail::cgroup_kill(g.cg_dirfd, killed);
+            g.cg_killed = g.cg_killed || killed;
+            if (e)
+                return e;
+            return outcome_v2::success();
         }
         for (int pid : detail::cgroup_pids(g.cg_dirfd))
             ::kill(pid, sig); // members that exit meanwhile are fine

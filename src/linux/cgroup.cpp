@@ -343,13 +343,18 @@ bool cgroup_wait_empty(int dirfd, std::chrono::milliseconds timeout) noexcept
     return empty;
 }
 
-error cgroup_kill_and_wait(int dirfd, std::chrono::milliseconds timeout, bool& killed) noexcept
+error cgroup_kill(int dirfd, bool& killed) noexcept
 {
     killed = false;
     if (!cgroup_populated(dirfd))
         return {};
     killed = true; // even if the write fails half-way: never reuse this cgroup
-    if (auto e = cgroup_write(dirfd, "cgroup.kill", "1"))
+    return cgroup_write(dirfd, "cgroup.kill", "1");
+}
+
+error cgroup_kill_and_wait(int dirfd, std::chrono::milliseconds timeout, bool& killed) noexcept
+{
+    if (auto e = cgroup_kill(dirfd, killed); e || !killed)
         return e;
     if (!cgroup_wait_empty(dirfd, timeout))
     {

@@ -54,8 +54,10 @@ result<cgroup_dir> cgroup_take(const cgroup_host& host);
 /// frozen, no setting written, its path never handed out. False: the pool is
 /// full or the cgroup is populated, and the caller removes it.
 bool cgroup_park(cgroup_dir& dir) noexcept;
-/// If populated: cgroup.kill (`killed` says whether it was written), then
-/// wait until `populated 0` (bounded by `timeout`).
+/// If populated: cgroup.kill, without waiting (`killed` says whether it was
+/// written: an empty cgroup is left as it is).
+error cgroup_kill(int dirfd, bool& killed) noexcept;
+/// cgroup_kill, then wait until `populated 0` (bounded by `timeout`).
 error cgroup_kill_and_wait(int dirfd, std::chrono::milliseconds timeout, bool& killed) noexcept;
 /// Whether the cgroup (or a sub-cgroup) has a live process (`populated 1`).
 bool cgroup_populated(int dirfd);
