@@ -29,60 +29,18 @@ constexpr std::size_t max_room = 1 << 20;
 
 iconv_t handle(void* cd) noexcept { return static_cast<iconv_t>(cd); }
 
-/// `sanitize_utf8` over [p, p + n) appended to `out`, stopping before an
-/// incomplete sequence at the end; returns the bytes consumed.
-std::size_t validate_utf8(const char* data, std::size_t n, std::string& out)
-{
-    auto* p = reinterpret_cast<const unsigned char*>(data);
-    std::size_t i = 0, run = 0; // [run, i) is valid and not yet appended
-    while (i < n)
-    {
-        if (p[i] < 0x80)
-        {
-            ++i;
-            continue;
-        }
-        std::size_t len = utf8_sequence(p + i, n - i);
-        if (len != 0)
-        {
-            i += len;
-            continue;
-        }
-        if (utf8_incomplete(p + i, n - i))
-            break;
-        out.append(data + run, i - run);
-        out += replacement;
-        run = ++i;
-    }
-    out.append(data + run, i - run);
-    return i;
-}
-
 /// Replaces invalid UTF-8 in `out` from `from` on. iconv emits whole
 /// characters, but some converters (e.g. glibc's UTF-7 after invalid input)
 /// can emit surrogates; the output must be valid UTF-8 regardless.
 void sanitize_from(std::string& out, std::size_t from)
 {
-    auto* p = reinterpret_cast<const unsigned char*>(out.data());
-    std::size_t i = from, n = out.size();
-    while (i < n)
-    {
-        if (p[i] < 0x80)
-        {
-            ++i;
-            continue;
-        }
-        std::size_t len = utf8_sequence(p + i, n - i);
-        if (len == 0)
-            break;
-        i += len;
-    }
-    if (i == n)
+    bool invalid = false;
+    std::size_t i = from + valid_utf8_prefix(out.data() + from, out.size() - from, invalid);
+    if (i == out.size())
         return;
     std::string rest(out, i);
-    sanitize_utf8(rest);
     out.resize(i);
-    out += rest;
+    append_sanitized_utf8(out, rest.data(), rest.size(), true);
 }
 
 } // namespace
@@ -202,7 +160,7 @@ void decoder::finish(std::string& out)
 
 std::size_t decoder::convert(const char* p, std::size_t n, std::string& out)
 {
-    return cd_ ? convert_iconv(p, n, out) : validate_utf8(p, n, out);
+    return cd_ ? convert_iconv(p, n, out) : append_sanitized_utf8(out, p, n, false);
 }
 
 std::size_t decoder::convert_iconv(const char* p, std::size_t n, std::string& out)

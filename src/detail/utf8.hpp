@@ -131,30 +131,36 @@ inline std::size_t valid_utf8_prefix(const char* data, std::size_t n, bool& inva
     return n;
 }
 
+/// Appends [data, data + n) to `out` with every invalid sequence replaced by
+/// U+FFFD (one per byte that starts no valid sequence). A sequence cut short
+/// by the end is invalid too when `final`; otherwise it is left unconsumed
+/// for the next call. Returns the bytes consumed.
+inline std::size_t append_sanitized_utf8(std::string& out, const char* data, std::size_t n, bool final)
+{
+    std::size_t i = 0;
+    for (;;)
+    {
+        bool invalid = false;
+        std::size_t len = valid_utf8_prefix(data + i, n - i, invalid);
+        out.append(data + i, len);
+        i += len;
+        if (i == n || (!invalid && !final))
+            return i;
+        out += "\xEF\xBF\xBD";
+        ++i;
+    }
+}
+
 /// Replaces every invalid UTF-8 sequence in `s` with U+FFFD, in place when
 /// the text is already valid (the common case costs one scan).
 inline void sanitize_utf8(std::string& s)
 {
     bool invalid = false;
-    std::size_t i = valid_utf8_prefix(s.data(), s.size(), invalid), size = s.size();
-    if (i == size)
+    std::size_t i = valid_utf8_prefix(s.data(), s.size(), invalid);
+    if (i == s.size())
         return;
-    auto* p = reinterpret_cast<const unsigned char*>(s.data());
     std::string out(s, 0, i);
-    while (i < size)
-    {
-        std::size_t n = utf8_sequence(p + i, size - i);
-        if (n == 0)
-        {
-            out += "\xEF\xBF\xBD";
-            ++i;
-        }
-        else
-        {
-            out.append(s, i, n);
-            i += n;
-        }
-    }
+    append_sanitized_utf8(out, s.data() + i, s.size() - i, true);
     s = std::move(out);
 }
 
