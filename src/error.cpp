@@ -41,6 +41,8 @@ public:
         case errc::output_limit: return "captured output exceeded its limit";
         case errc::cassette_miss: return "invocation not found in cassette";
         case errc::resource_limit: return "resource limit reached";
+        case errc::exited_before_ready: return "process ended before it became ready";
+        case errc::status_unavailable: return "exit status unavailable: the child was reaped outside processkit";
         }
         return "unknown processkit error";
     }
@@ -55,6 +57,24 @@ std::string trim_tail(const std::string& s)
     auto begin = s.find_last_of('\n', end);
     begin = begin == std::string::npos ? 0 : begin + 1;
     return s.substr(begin, end + 1 - begin);
+}
+
+// The program name as text: control bytes (a NUL would cut what()) escaped.
+std::string printable(const std::string& s)
+{
+    static const char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(s.size());
+    for (unsigned char c : s)
+    {
+        if (c == '\0')
+            out += "\\0";
+        else if (c < 0x20 || c == 0x7f)
+            out += {'\\', 'x', hex[c >> 4], hex[c & 15]};
+        else
+            out += static_cast<char>(c);
+    }
+    return out;
 }
 
 std::string format_duration(std::chrono::nanoseconds d)
@@ -79,7 +99,7 @@ std::ostream& operator<<(std::ostream& os, errc e) { return os << make_error_cod
 
 std::string diagnostics::message(const error_code& ec) const
 {
-    std::string who = program.empty() ? std::string("process") : "\"" + program + "\"";
+    std::string who = program.empty() ? std::string("process") : "\"" + printable(program) + "\"";
     std::string out;
     if (ec == errc::nonzero_exit && exit_code)
         out = who + " exited with code " + std::to_string(*exit_code);

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,13 +20,33 @@ namespace {
 error invalid(const command& cmd, std::string what)
 {
     diagnostics d;
-    d.program = cmd.program().find('\0') == std::string::npos ? cmd.program() : std::string();
+    d.program = cmd.program(); // diagnostics::message escapes a NUL byte
     d.step = "validate command";
     d.detail = std::move(what);
     return error(errc::invalid_argument, std::move(d));
 }
 
 bool has_nul(const std::string& s) { return s.find('\0') != std::string::npos; }
+
+// The run's knobs that cannot mean what the user wanted: a deadline that has
+// already passed, an exit code set that accepts nothing or codes no process
+// can exit with.
+std::optional<error> check_knobs(const command& cmd)
+{
+    using zero = std::chrono::nanoseconds;
+    if (cmd.timeout_value() && *cmd.timeout_value() <= zero(0))
+        return invalid(cmd, "timeout must be positive");
+    if (cmd.grace_value() && *cmd.grace_value() < zero(0))
+        return invalid(cmd, "timeout_grace must not be negative");
+    if (cmd.idle_timeout_value() && *cmd.idle_timeout_value() <= zero(0))
+        return invalid(cmd, "idle_timeout must be positive");
+    if (cmd.accepted_codes().empty())
+        return invalid(cmd, "ok_codes is empty: no exit would be accepted");
+    for (int code : cmd.accepted_codes())
+        if (code < 0 || code > 255)
+            return invalid(cmd, "ok_codes holds " + std::to_string(code) + ", outside the exit codes 0-255");
+    return std::nullopt;
+}
 
 } // namespace
 
@@ -69,6 +90,8 @@ result<spawn_plan> make_plan(const command& cmd, const char* const* parent_env)
             return invalid(cmd, "NUL byte in argument " + std::to_string(i + 1));
     if (cmd.argv0() && has_nul(*cmd.argv0()))
         return invalid(cmd, "NUL byte in arg0");
+    if (auto e = check_knobs(cmd))
+        return *e;
 
     // The environment: inherited (all, an allow-list, or nothing), then the changes.
     std::map<std::string, std::string> env;
@@ -93,10 +116,12 @@ result<spawn_plan> make_plan(const command& cmd, const char* const* parent_env)
     {
         if (name.empty())
             return invalid(cmd, "empty environment variable name");
-        if (name.find('=') != std::string::npos)
-            return invalid(cmd, "environment variable name contains '=' (" + name + ")");
         if (has_nul(name))
             return invalid(cmd, "NUL byte in an environment variable name");
+        // Only what stands before the '=' is named: the rest may be a value.
+        if (auto eq = name.find('='); eq != std::string::npos)
+            return invalid(cmd, "environment variable name \"" + name.substr(0, eq) +
+                                    "\" is followed by '=': pass the name and the value separately");
         if (value && has_nul(*value))
             return invalid(cmd, "NUL byte in the value of environment variable " + name);
         if (value)
@@ -123,7 +148,18 @@ result<spawn_plan> make_plan(const command& cmd, const char* const* parent_env)
 
     spawn_plan plan;
     if (program.find('/') != std::string::npos)
+    {
+        struct stat st;
+        if (::stat(program.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+        {
+            diagnostics d;
+            d.program = program;
+            d.step = "execve";
+            d.detail = "the program is a directory";
+            return error(error_code(EISDIR, boost::system::system_category()), std::move(d));
+        }
         plan.path = program;
+    }
     else
     {
         // The child's PATH if the command sets one, else ours, else the POSIX default.

@@ -13,9 +13,12 @@
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 #include <ostream>
+#include <type_traits>
 
 namespace boost {
 namespace processkit {
@@ -159,6 +162,10 @@ struct finish_first_line
     }
 };
 
+// The verbs whose answer is the child's stdout.
+template <class Finisher>
+constexpr bool answers_with_stdout = std::is_same_v<Finisher, finish_run> || std::is_same_v<Finisher, finish_first_line>;
+
 // Runs the capture and hands the finisher's outcome to `handler`, keeping the
 // handler's executor and cancellation slot associated with the capture.
 template <class Finisher, class... T>
@@ -167,6 +174,24 @@ void initiate_verb(process_runner& runner, asio::any_io_executor ex, command cmd
 {
     auto slot = asio::get_associated_cancellation_slot(handler);
     auto hex = asio::get_associated_executor(handler, ex);
+    if (answers_with_stdout<Finisher> && cmd.stdout_config().type() != stdio_mode::kind::pipe)
+    {
+        // A user's mistake, refused before any runner sees the command.
+        diagnostics d;
+        d.program = cmd.program();
+        d.step = "validate command";
+        d.detail = "this verb answers with stdout, but the command does not capture it (std_out is not a pipe)";
+        if (diag)
+            *diag = std::move(d);
+        // Never completes inside the initiating call: posted, then on the handler's own executor.
+        asio::post(ex, [handler = std::move(handler), ex]() mutable {
+            auto hex = asio::get_associated_executor(handler, ex);
+            asio::dispatch(hex, [handler = std::move(handler)]() mutable {
+                std::move(handler)(make_error_code(errc::invalid_argument), T{}...);
+            });
+        });
+        return;
+    }
     verb_context ctx{cmd.stdout_encoding_value(), cmd.stderr_encoding_value(), cmd.line_end_value()};
     auto done = [handler = std::move(handler), diag, ctx = std::move(ctx)](error_code ec, process_result r) mutable {
         std::tuple<T...> values{};

@@ -130,8 +130,10 @@ using line_handler = std::function<void(std::string_view line)>;
 ///
 /// @details Nothing is validated or looked up until a run starts; then an
 /// empty program, a NUL byte in the program, an argument or an environment
-/// entry, or an environment name containing `=` is `errc::invalid_argument`
-/// (the diagnostics say which), a program not found on PATH is
+/// entry, an environment name containing `=`, a zero or negative timeout or
+/// idle timeout, a negative grace, or an `ok_codes` that is empty or holds a
+/// code outside 0-255 is `errc::invalid_argument` (the diagnostics say
+/// which, never with an argument or environment value), a program not found on PATH is
 /// `errc::program_not_found` (the diagnostics list the directories searched),
 /// and a missing working directory is `errc::bad_working_directory`.
 class command

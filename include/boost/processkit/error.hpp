@@ -46,6 +46,8 @@ enum class errc
     output_limit,            ///< captured output exceeded its policy with overflow_mode::error
     cassette_miss,           ///< a replayed invocation is not in the cassette
     resource_limit,          ///< a group resource limit was tripped
+    exited_before_ready,     ///< the process ended before a readiness probe's condition held
+    status_unavailable,      ///< the child's exit status was taken by another reaper (waitid(P_ALL, __WALL))
 };
 
 /// The category of processkit's own error codes; its name is "boost.processkit".
@@ -79,7 +81,8 @@ struct diagnostics
     }
 
     /// A one-line description such as
-    /// `"git" exited with code 128: fatal: not a git repository`.
+    /// `"git" exited with code 128: fatal: not a git repository`. Control
+    /// characters in the program name (a NUL byte, say) are escaped.
     BOOST_PROCESSKIT_DECL std::string message(const error_code& ec) const;
 };
 
