@@ -7,6 +7,7 @@
 
 #include "detail/group_state.hpp"
 #include "detail/pidfd.hpp"
+#include "detail/unique_fd.hpp"
 #include "linux/cgroup.hpp"
 #include "linux/procfs.hpp"
 
@@ -15,8 +16,8 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <fcntl.h>
 #include <ostream>
-#include <poll.h>
 #include <set>
 #include <sys/prctl.h>
 #include <thread>
@@ -90,8 +91,10 @@ std::vector<member_info> pgroup_members(const std::vector<int>& pgids)
     return out;
 }
 
-// Descendants of the live direct children that are not in any of our process
-// groups: they called setsid() (or setpgid) and left. Found through parentage.
+// Descendants of the live direct children, and of the escapees already
+// recorded, that are not in any of our process groups: they called setsid()
+// (or setpgid) and left. Found through parentage, so only while the chain
+// of parents back to a known process is alive.
 std::vector<int> find_escapees(const group_state& g)
 {
     std::vector<int> out;
@@ -99,6 +102,9 @@ std::vector<int> find_escapees(const group_state& g)
     for (auto& c : g.children)
         if (!c->exited()) // unreaped, so the pid cannot have been recycled
             stack.push_back(c->pid);
+    for (auto& e : g.escapees)
+        if (!pidfd_exited(e.pidfd))
+            stack.push_back(e.pid);
     std::set<int> seen;
     while (!stack.empty())
     {
@@ -143,22 +149,35 @@ error signal_pgroups(group_state& g, int sig)
     return first;
 }
 
-// Kills the escapees; returns their pidfds so that teardown can reap the
-// ones reparented to us.
-std::vector<int> kill_escapees(group_state& g)
+// Records the escapees that can be found now, each with a pidfd. Called
+// before every signal: a soft signal may end the parent that leads to an
+// escapee, after which no walk could find it. Caller holds g.mu.
+void track_escapees(group_state& g)
 {
-    std::vector<int> fds;
     for (int pid : find_escapees(g))
     {
-        int fd = pidfd_open(pid);
-        if (fd < 0)
+        bool known = std::any_of(g.escapees.begin(), g.escapees.end(),
+                                 [pid](const group_state::escapee& e) { return e.pid == pid && !pidfd_exited(e.pidfd); });
+        if (known)
             continue;
-        pidfd_send(fd, SIGKILL);
-        fds.push_back(fd);
+        int fd = above_stdio(pidfd_open(pid));
+        if (fd < 0)
+            continue; // gone already
+        g.escapees.push_back({pid, fd});
         if (std::find(g.escaped.begin(), g.escaped.end(), pid) == g.escaped.end())
             g.escaped.push_back(pid);
     }
-    return fds;
+}
+
+// The tree of a process-group group: its groups, then the escapees, so that
+// a parent never outlives the escapee it could watch die. Caller holds g.mu.
+error signal_tree(group_state& g, int sig)
+{
+    track_escapees(g);
+    error e = signal_pgroups(g, sig);
+    for (auto& esc : g.escapees)
+        pidfd_send(esc.pidfd, sig); // one that exited already answers ESRCH
+    return e;
 }
 
 // pidfds of the members that are not our direct children: once killed, the
@@ -289,6 +308,36 @@ bool pgroups_empty(group_state& g, bool scan)
     return scan && pgroup_members(g.pgids).empty();
 }
 
+// Gives the terminal back to this process's group once the group that had
+// it is dead. SIGTTOU is blocked meanwhile: this process is in the
+// background now, and tcsetpgrp from the background would stop it.
+void return_terminal(group_state& g) noexcept
+{
+    if (g.tty_fd < 0)
+        return;
+    sigset_t ttou, old;
+    sigemptyset(&ttou);
+    sigaddset(&ttou, SIGTTOU);
+    ::pthread_sigmask(SIG_BLOCK, &ttou, &old);
+    if (::tcgetpgrp(g.tty_fd) != ::getpgrp())
+        ::tcsetpgrp(g.tty_fd, ::getpgrp());
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    ::close(g.tty_fd);
+    g.tty_fd = -1;
+}
+
+// The parent's half of the handoff (the child does it too, before exec:
+// whichever runs first wins the race a shell also closes this way).
+void give_terminal(int tty_fd, int pgid) noexcept
+{
+    sigset_t ttou, old;
+    sigemptyset(&ttou);
+    sigaddset(&ttou, SIGTTOU);
+    ::pthread_sigmask(SIG_BLOCK, &ttou, &old);
+    ::tcsetpgrp(tty_fd, pgid);
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
+
 result<std::shared_ptr<group_state>> make_state(const process_group_options& opts, bool reusable)
 {
     auto s = std::make_shared<group_state>();
@@ -345,8 +394,23 @@ std::optional<exit_status> child_record::try_reap(bool block)
     siginfo_t info{};
     if (pidfd_wait(pidfd, info, WEXITED | (block ? 0 : WNOHANG)) < 0)
     {
-        if (errno == ECHILD) // someone else reaped it (e.g. a Process v2 handle)
-            status_ = exit_status{false, 0};
+        if (errno != ECHILD)
+            return status_;
+        // Someone else reaped it: a Process v2 handle, a waitpid(-1)
+        // elsewhere, or the kernel itself (SIGCHLD ignored). The pidfd still
+        // knows how it ended where the kernel keeps that (Linux 6.15); the
+        // record of an exit just taken may lag a moment behind the reaping.
+        int ws = 0;
+        exit_info got = pidfd_exit_status(pidfd, ws);
+        for (int i = 0; got == exit_info::not_yet && i < 100; ++i)
+        {
+            std::this_thread::sleep_for(std::chrono::microseconds(500));
+            got = pidfd_exit_status(pidfd, ws);
+        }
+        if (got == exit_info::known)
+            status_ = WIFEXITED(ws) ? exit_status{true, WEXITSTATUS(ws)} : exit_status{false, WTERMSIG(ws)};
+        else
+            status_ = exit_status{false, 0, false};
         return status_;
     }
     if (info.si_pid == 0)
@@ -365,11 +429,7 @@ bool child_record::reaped() const { return status().has_value(); }
 
 bool child_record::send_signal(int sig) const noexcept { return pidfd_send(pidfd, sig) == 0; }
 
-bool child_record::exited() const noexcept
-{
-    pollfd p{pidfd, POLLIN, 0};
-    return ::poll(&p, 1, 0) > 0;
-}
+bool child_record::exited() const noexcept { return pidfd_exited(pidfd); }
 
 // ---------------------------------------------------------------- group_state
 
@@ -407,9 +467,11 @@ error kill_tree(group_state& g) noexcept
             reap_leftovers(orphans);
             return e;
         }
-        std::vector<int> orphans = kill_escapees(g);
-        orphans.insert(orphans.end(), g.killed_escapee_fds.begin(), g.killed_escapee_fds.end());
-        g.killed_escapee_fds.clear();
+        track_escapees(g);
+        std::vector<int> orphans; // the escapees' pidfds: reaped below if they were reparented to us
+        for (auto& esc : g.escapees)
+            orphans.push_back(esc.pidfd);
+        g.escapees.clear();
         signal_pgroups(g, 0);
         if (!g.pgids.empty() && subreaper)
         {
@@ -422,6 +484,8 @@ error kill_tree(group_state& g) noexcept
         signal_pgroups(g, SIGKILL);
         for (auto& c : g.children) // a direct child may have left the group too
             c->send_signal(SIGKILL);
+        for (int fd : orphans)
+            pidfd_send(fd, SIGKILL);
         error e;
         // Killed members are usually gone within a millisecond; walk /proc
         // (to tell a lingering zombie of another reaper from a live member)
@@ -445,6 +509,8 @@ error kill_tree(group_state& g) noexcept
             std::this_thread::sleep_for(std::chrono::microseconds(200));
         }
         reap_leftovers(orphans);
+        if (!e && g.pgids.empty())
+            return_terminal(g);
         return e;
     }
     catch (const std::bad_alloc&)
@@ -460,6 +526,7 @@ void close_group(group_state& g) noexcept
         return;
     g.closed = true;
     kill_tree(g);
+    return_terminal(g); // even when the teardown timed out: this process needs its terminal
     if (g.mech == mechanism::cgroup_v2)
     {
         cgroup_dir dir{g.cg_path, g.cg_dirfd, g.procs_fd};
@@ -495,20 +562,36 @@ error prepare_join(const std::shared_ptr<group_state>& g, join_plan& plan)
     {
         signal_pgroups(*g, 0); // drop dead pgids: never join a recycled number
         plan.pgid = g->pgids.empty() ? 0 : g->pgids.front();
+        plan.tty_fd = g->tty_fd;
     }
     return {};
+}
+
+void share_terminal(group_state& g) noexcept
+{
+    std::lock_guard<std::mutex> lk(g.mu);
+    if (g.mech != mechanism::process_group || g.tty_fd >= 0 || !::isatty(STDIN_FILENO))
+        return;
+    if (::tcgetpgrp(STDIN_FILENO) != ::getpgrp())
+        return; // not in the foreground: the child is a background job, as ours would be
+    g.tty_fd = ::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
 }
 
 int join_in_child(join_plan& plan) noexcept
 {
     if (plan.procs_fd >= 0)
         return ::write(plan.procs_fd, "0", 1) == 1 ? 0 : errno;
-    if (plan.pgid > 0 && ::setpgid(0, plan.pgid) == 0)
-        return 0;
-    // No live group to join (or it just died): lead a new one.
-    if (::setpgid(0, 0) != 0)
-        return errno;
-    plan.became_leader = 1;
+    if (!(plan.pgid > 0 && ::setpgid(0, plan.pgid) == 0))
+    {
+        // No live group to join (or it just died): lead a new one.
+        if (::setpgid(0, 0) != 0)
+            return errno;
+        plan.became_leader = 1;
+    }
+    // Every signal is blocked here, so tcsetpgrp from the background does
+    // not stop this child with SIGTTOU.
+    if (plan.tty_fd >= 0)
+        ::tcsetpgrp(plan.tty_fd, ::getpgrp());
     return 0;
 }
 
@@ -519,6 +602,8 @@ std::shared_ptr<child_record> commit_join(join_plan& plan, int pid, int pidfd, b
     auto& g = *plan.group;
     if (plan.became_leader)
         g.pgids.push_back(pid);
+    if (plan.tty_fd >= 0 && !g.pgids.empty())
+        give_terminal(plan.tty_fd, g.pgids.front());
     prune_children(g, false);
     g.children.push_back(rec);
     if (g.closed) // torn down while we were spawning: the child must not survive
@@ -656,10 +741,7 @@ result<void> process_group::signal(processkit::signal s)
             ::kill(pid, sig); // members that exit meanwhile are fine
         return outcome_v2::success();
     }
-    if (sig == SIGKILL) // the tree, not only the groups; reaped at teardown
-        for (int fd : detail::kill_escapees(g))
-            g.killed_escapee_fds.push_back(fd);
-    if (auto e = detail::signal_pgroups(g, sig))
+    if (auto e = detail::signal_tree(g, sig)) // escapees included; reaped at teardown
         return e;
     return outcome_v2::success();
 }
@@ -677,7 +759,7 @@ result<void> process_group::suspend()
             return e;
         return outcome_v2::success();
     }
-    if (auto e = detail::signal_pgroups(g, SIGSTOP))
+    if (auto e = detail::signal_tree(g, SIGSTOP))
         return e;
     return outcome_v2::success();
 }
@@ -694,7 +776,7 @@ result<void> process_group::resume()
             return e;
         return outcome_v2::success();
     }
-    if (auto e = detail::signal_pgroups(g, SIGCONT))
+    if (auto e = detail::signal_tree(g, SIGCONT))
         return e;
     return outcome_v2::success();
 }
@@ -757,11 +839,6 @@ result<shutdown_report> process_group::shutdown(std::chrono::milliseconds grace)
     if (g.closed)
         return rep;
     rep.members_before = detail::member_count(g);
-    if (g.mech == mechanism::process_group)
-    {
-        auto esc = detail::find_escapees(g);
-        rep.escaped = esc;
-    }
     lk.unlock();
     if (auto r = signal(processkit::signal::term); !r)
         return r.error();

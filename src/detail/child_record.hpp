@@ -17,6 +17,9 @@ struct exit_status
 {
     bool exited = false; ///< true: `value` is the exit code; false: the signal
     int value = 0;
+    /// false: someone else reaped the child (ECHILD), so how it ended is
+    /// not known; `exited` and `value` mean nothing then.
+    bool known = true;
 };
 
 /// A direct child: its pid, its pidfd, and whether it was reaped. Shared by

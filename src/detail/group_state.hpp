@@ -42,12 +42,24 @@ struct group_state
 
     // process_group: every pgid a member led; dead ones are pruned on ESRCH.
     std::vector<int> pgids;
+    /// The controlling terminal handed to the members' group (share_terminal),
+    /// given back to this process's group once the tree is dead.
+    int tty_fd = -1;
 
     // Direct children not yet known to be reaped.
     std::vector<std::shared_ptr<child_record>> children;
+    /// Every escapee ever found (reported by `escaped()`).
     std::vector<int> escaped;
-    /// pidfds of escapees killed by signal(kill), reaped at the next kill_tree.
-    std::vector<int> killed_escapee_fds;
+    /// The escapees found and not yet torn down, with a pidfd each: found
+    /// while their parent lived (before any signal could orphan them), they
+    /// get every later signal and die in the next kill_tree, however their
+    /// parents end.
+    struct escapee
+    {
+        int pid;
+        int pidfd;
+    };
+    std::vector<escapee> escapees;
 
     ~group_state();
 };

@@ -5,12 +5,31 @@
 #ifndef BOOST_PROCESSKIT_SRC_DETAIL_UNIQUE_FD_HPP
 #define BOOST_PROCESSKIT_SRC_DETAIL_UNIQUE_FD_HPP
 
+#include <cerrno>
+#include <fcntl.h>
 #include <unistd.h>
 #include <utility>
 
 namespace boost {
 namespace processkit {
 namespace detail {
+
+/// `fd` moved above the standard streams: a descriptor the library keeps
+/// must never be 0, 1 or 2, which a parent started with closed stdio hands
+/// out first -- the child's stdio plan would collide with it (dup2 onto
+/// itself keeps O_CLOEXEC), and the user's own printf would write into it.
+/// Returns the new descriptor (close-on-exec) or -1 with errno set; `fd`
+/// is closed either way when it was moved.
+inline int above_stdio(int fd) noexcept
+{
+    if (fd < 0 || fd > 2)
+        return fd;
+    int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    int e = errno;
+    ::close(fd);
+    errno = e;
+    return moved;
+}
 
 /// An owned file descriptor.
 struct unique_fd

@@ -353,6 +353,8 @@ private:
         auto st = record_->status();
         if (fsm_->timed_out())
             r.outcome = run_outcome::timed_out();
+        else if (st && !st->known && !fsm_->cancelled() && !output_limit_)
+            return fail(status_lost());
         else if (st && st->exited)
             r.outcome = run_outcome::exited(st->value);
         else
@@ -368,6 +370,15 @@ private:
                         : fsm_->cancelled() ? make_error_code(errc::cancelled)
                                             : error_code();
         deliver(ec, std::move(r));
+    }
+
+    error status_lost() const
+    {
+        diagnostics d;
+        d.program = cmd_.program();
+        d.step = "waitid";
+        d.detail = "another part of this process reaped the child (waitid with __WALL), so how it ended is unknown";
+        return error(errc::status_unavailable, std::move(d));
     }
 
     void fail(error e)

@@ -5,6 +5,8 @@
 #include "cgroup.hpp"
 #include "procfs.hpp"
 
+#include "../detail/unique_fd.hpp"
+
 #include <atomic>
 #include <cerrno>
 #include <csignal>
@@ -289,9 +291,9 @@ result<cgroup_dir> cgroup_create(const cgroup_host& host)
         if (errno != EEXIST || attempt > 100)
             return sys_error(errno, "mkdir cgroup", dir.path);
     }
-    dir.dirfd = ::open(dir.path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    dir.dirfd = above_stdio(::open(dir.path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dir.dirfd >= 0)
-        dir.procs_fd = ::openat(dir.dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+        dir.procs_fd = above_stdio(::openat(dir.dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC));
     if (dir.dirfd < 0 || dir.procs_fd < 0)
     {
         int e = errno;

@@ -63,8 +63,10 @@ std::optional<error> make_pipe(const command& cmd, const char* step, bool parent
     int p[2];
     if (::pipe2(p, O_CLOEXEC) != 0)
         return step_error(errno, cmd, step);
-    parent.reset(parent_reads ? p[0] : p[1]);
-    child.reset(parent_reads ? p[1] : p[0]);
+    parent.reset(above_stdio(parent_reads ? p[0] : p[1]));
+    child.reset(above_stdio(parent_reads ? p[1] : p[0]));
+    if (!parent || !child)
+        return step_error(errno, cmd, step);
     ::fcntl(parent.fd, F_SETFL, O_NONBLOCK);
     return std::nullopt;
 }
@@ -87,12 +89,13 @@ std::optional<error> open_output(const command& cmd, const stdio_mode& m, bool i
         s.err_to_out = true;
         return std::nullopt;
     case stdio_mode::kind::null:
-        child.reset(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+        child.reset(above_stdio(::open("/dev/null", O_WRONLY | O_CLOEXEC)));
         if (!child)
             return step_error(errno, cmd, "open /dev/null");
         return std::nullopt;
     case stdio_mode::kind::file:
-        child.reset(::open(m.path().c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (m.append() ? O_APPEND : O_TRUNC), 0644));
+        child.reset(above_stdio(
+            ::open(m.path().c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (m.append() ? O_APPEND : O_TRUNC), 0644)));
         if (!child)
             return step_error(errno, cmd, is_stdout ? "open stdout file" : "open stderr file", m.path());
         return std::nullopt;
@@ -143,12 +146,12 @@ result<started_child> spawn_run(const command& cmd, const process_group_options&
                 return *e;
             break;
         }
-        child_in.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+        child_in.reset(above_stdio(::open("/dev/null", O_RDONLY | O_CLOEXEC)));
         if (!child_in)
             return step_error(errno, cmd, "open /dev/null");
         break;
     case stdin_source::kind::file:
-        child_in.reset(::open(sin.data().c_str(), O_RDONLY | O_CLOEXEC));
+        child_in.reset(above_stdio(::open(sin.data().c_str(), O_RDONLY | O_CLOEXEC)));
         if (!child_in)
             return step_error(errno, cmd, "open stdin file", sin.data());
         break;
@@ -172,6 +175,9 @@ result<started_child> spawn_run(const command& cmd, const process_group_options&
         e.diag().program = cmd.program();
         return e;
     }
+
+    if (sin.type() == stdin_source::kind::inherit)
+        share_terminal(*group.value().state());
 
     std::vector<const char*> envp;
     envp.reserve(plan.value().env.size() + 1);

@@ -81,10 +81,11 @@ BOOST_PROCESSKIT_DECL result<void> enable_subreaper();
 /// shared by many concurrent runs.
 ///
 /// Platform notes: on the process_group mechanism a descendant that calls
-/// setsid() leaves the process group. Teardown then finds such escapees
-/// through /proc parentage while their parent is alive, kills them and lists
-/// them in `escaped()`; an escapee whose parent already exited cannot be
-/// found. An owner killed with SIGKILL runs no destructor: its cgroup and
+/// setsid() leaves the process group. Before every signal it sends the
+/// group finds such escapees through /proc parentage and records them (a
+/// pidfd each): they get every later signal and die at teardown, however
+/// their parents end, and are listed in `escaped()`. An escapee whose
+/// parent exited before any signal was sent cannot be found. An owner killed with SIGKILL runs no destructor: its cgroup and
 /// process group survive it.
 class BOOST_PROCESSKIT_DECL process_group
 {

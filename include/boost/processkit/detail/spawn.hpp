@@ -30,6 +30,7 @@ struct join_plan
     int procs_fd = -1;          ///< cgroup.procs of the group's cgroup (cgroup_v2)
     int cgroup_fd = -1;         ///< the group's cgroup directory (cgroup_v2)
     int pgid = -1;              ///< process group to join; 0 = become a new leader
+    int tty_fd = -1;            ///< >= 0: make the child's process group the terminal's foreground
     volatile int became_leader = 0; ///< written by the child (shared memory)
 };
 
@@ -43,6 +44,11 @@ BOOST_PROCESSKIT_DECL int join_in_child(join_plan& plan) noexcept;
 BOOST_PROCESSKIT_DECL std::shared_ptr<child_record> commit_join(join_plan& plan, int pid, int pidfd, bool owned);
 /// Parent, after a failed spawn.
 BOOST_PROCESSKIT_DECL void abort_join(join_plan& plan) noexcept;
+/// Parent, before spawning a run whose stdin is this process's: when the
+/// group is a process group and this process owns the foreground of the
+/// controlling terminal on fd 0, the child's group gets the terminal (else
+/// it would be stopped by SIGTTIN on its first read); teardown gives it back.
+BOOST_PROCESSKIT_DECL void share_terminal(group_state& g) noexcept;
 
 /// A spawn fully prepared in the parent. The child runs `child_hook` (which
 /// must be async-signal-safe), closes every fd >= 3 not in `keep_fds`,
