@@ -79,6 +79,12 @@ struct live_state : std::enable_shared_from_this<live_state>
     // Exit.
     asio::posix::stream_descriptor exit_watch;
     std::optional<run_outcome> outcome;
+    /// Set with `outcome` when every consumer of the end (waits, finish, the
+    /// event stream, probes) must report an error instead: `cancelled` (the
+    /// cancel_on token ended the run) or `status_unavailable`.
+    error_code end_error;
+    /// The cancel_on token's callback fired (from any thread).
+    std::atomic<bool> cancel_fired{false};
     std::chrono::nanoseconds duration{};
     /// Pending waits, keyed by operation id (cancellation finds them by it).
     std::list<std::pair<std::uint64_t, any_handler<void(error_code, run_outcome)>>> exit_waiters;

@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <cstring>
 #include <future>
+#include <optional>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -31,18 +32,31 @@ namespace {
 using clock = std::chrono::steady_clock;
 constexpr auto poll_interval = std::chrono::milliseconds(20);
 
-// The executor behind `start(cmd)`: one I/O thread for the whole process,
-// never destroyed (processes started from it may outlive any static).
+// The executor behind `start(cmd)`: one I/O thread for the whole process.
+// At exit the thread is stopped and joined and the work guard destroyed; the
+// io_context itself stays (reachable through `ctx`), because a process
+// started from it may be destroyed after this static and still post to it.
+struct background_thread
+{
+    asio::io_context* ctx = new asio::io_context(1);
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard{ctx->get_executor()};
+    std::thread thread{[c = ctx] { c->run(); }};
+
+    ~background_thread()
+    {
+        guard.reset();
+        ctx->stop();
+        if (thread.joinable() && thread.get_id() != std::this_thread::get_id())
+            thread.join();
+        else if (thread.joinable())
+            thread.detach(); // exit() called from a handler on the I/O thread itself
+    }
+};
+
 asio::any_io_executor background_executor()
 {
-    static asio::io_context* ctx = [] {
-        auto* c = new asio::io_context(1);
-        auto* guard = new asio::executor_work_guard<asio::io_context::executor_type>(c->get_executor());
-        (void)guard;
-        std::thread([c] { c->run(); }).detach();
-        return c;
-    }();
-    return ctx->get_executor();
+    static background_thread bg;
+    return bg.ctx->get_executor();
 }
 
 // Completes `h` on its associated executor, never inside the caller.
@@ -75,6 +89,12 @@ void on_cancel(live_state& s, Handler& h, Fn fn)
         if (auto sp = weak.lock())
             asio::post(sp->strand, [sp, fn]() mutable { fn(*sp); });
     });
+}
+
+// Why a probe fails once the child has ended without becoming ready.
+error_code ended_before_ready(const live_state& s)
+{
+    return s.end_error == errc::cancelled ? s.end_error : code(errc::exited_before_ready);
 }
 
 bool streams_done(const live_state& s)
@@ -339,7 +359,7 @@ void check_probes_after_exit(live_state& s)
     {
         auto& p = s.probes.front();
         p.timer->cancel();
-        complete(s, std::move(p.handler), code(errc::not_ready), std::string());
+        complete(s, std::move(p.handler), ended_before_ready(s), std::string());
         s.probes.pop_front();
     }
 }
@@ -360,6 +380,12 @@ finished make_finished(live_state& s)
         }
     }
     f.diagnostics = finished_diagnostics(s.cmd, f.outcome, f.duration, f.std_err, s.idle_expired);
+    if (s.end_error == errc::status_unavailable)
+    {
+        f.diagnostics.exit_code.reset();
+        f.diagnostics.signal.reset();
+        f.diagnostics.detail = "another part of this process reaped the child, so how it ended is unknown";
+    }
     return f;
 }
 
@@ -370,7 +396,7 @@ void deliver_finish(live_state& s)
     auto f = make_finished(s);
     while (!s.finish_waiters.empty())
     {
-        complete(s, std::move(s.finish_waiters.front().second), error_code(), f);
+        complete(s, std::move(s.finish_waiters.front().second), s.end_error, f);
         s.finish_waiters.pop_front();
     }
 }
@@ -405,15 +431,19 @@ void on_exit(live_state& s)
         s.outcome = run_outcome::exited(st->value);
     else
         s.outcome = run_outcome::signalled(st->value);
+    if (!s.fsm.timed_out() && s.cancel_fired)
+        s.end_error = code(errc::cancelled);
+    else if (!s.fsm.timed_out() && !st->known)
+        s.end_error = code(errc::status_unavailable); // `outcome` is unknown: never shown as a value
+
     s.timeout_timer.cancel();
     s.idle_timer.cancel();
     s.stop_cb.reset();
     if (s.exit_watch.is_open())
         s.exit_watch.release(); // the record owns the pidfd
-    error_code ec = s.cmd.cancel_token().stop_requested() && !s.fsm.timed_out() ? code(errc::cancelled) : error_code();
     while (!s.exit_waiters.empty())
     {
-        complete(s, std::move(s.exit_waiters.front().second), ec, *s.outcome);
+        complete(s, std::move(s.exit_waiters.front().second), s.end_error, *s.outcome);
         s.exit_waiters.pop_front();
     }
     if (!s.writing)
@@ -440,7 +470,7 @@ void deliver_events(live_state& s)
         ev.type = pick == 0 ? output_event::kind::stdout_line : output_event::kind::stderr_line;
         ev.line = s.streams[pick]->queue.pop();
     }
-    else if (s.outcome && streams_done(s) && !s.exit_event_sent)
+    else if (s.outcome && streams_done(s) && !s.exit_event_sent && !s.end_error)
     {
         ev.type = output_event::kind::exited;
         ev.outcome = s.outcome;
@@ -448,9 +478,11 @@ void deliver_events(live_state& s)
     }
     else if (s.outcome && streams_done(s))
     {
+        // After the exit event the stream has ended; a run that ended in an
+        // error (cancelled) reports that error instead of an exit event.
         auto h = std::move(*s.event_waiter);
         s.event_waiter.reset();
-        complete(s, std::move(h), code(errc::end_of_stream), output_event{});
+        complete(s, std::move(h), s.end_error ? s.end_error : code(errc::end_of_stream), output_event{});
         return;
     }
     else
@@ -512,14 +544,12 @@ diagnostics describe(live_state& s, error_code ec)
         diagnostics d;
         d.program = s.cmd.program();
         d.elapsed = clock::now() - s.start_time;
-        if (s.outcome)
+        if (s.outcome && s.end_error != errc::status_unavailable)
         {
             d.exit_code = s.outcome->code();
             d.signal = s.outcome->signal();
-            if (ec == errc::not_ready)
-                d.detail = "the process ended before it became ready";
         }
-        else if (ec == errc::not_ready)
+        if (ec == errc::not_ready)
             d.detail = "the probe's deadline passed";
         p.set_value(std::move(d));
     });
@@ -665,7 +695,10 @@ result<running_process> start(asio::any_io_executor ex, command cmd, const proce
         std::weak_ptr<detail::live_state> weak = s;
         s->stop_cb.emplace(s->cmd.cancel_token(), std::function<void()>([weak] {
                                if (auto sp = weak.lock())
+                               {
+                                   sp->cancel_fired = true;
                                    (void)sp->group->kill_all();
+                               }
                            }));
     }
 
@@ -736,7 +769,7 @@ void running_process::initiate_wait(asio::any_completion_handler<void(error_code
     });
     asio::post(s->strand, [s, id, h = std::move(h)]() mutable {
         if (s->outcome)
-            return detail::complete(*s, std::move(h), error_code(), *s->outcome);
+            return detail::complete(*s, std::move(h), s->end_error, *s->outcome);
         s->exit_waiters.emplace_back(id, std::move(h));
     });
 }
@@ -855,8 +888,10 @@ void running_process::initiate_wait_for(std::function<bool()> pred, std::chrono:
                 return;
             if (pred())
                 return finish({});
+            if (s->outcome)
+                return finish(detail::ended_before_ready(*s));
             auto now = std::chrono::steady_clock::now();
-            if (s->outcome || now >= deadline)
+            if (now >= deadline)
                 return finish(make_error_code(errc::not_ready));
             timer.expires_after(std::min<std::chrono::steady_clock::duration>(detail::poll_interval, deadline - now));
             timer.async_wait([self = shared_from_this()](error_code ec) {
@@ -1060,7 +1095,7 @@ void initiate_wait_any(std::vector<running_process*> ps,
             std::optional<asio::any_completion_handler<void(error_code, std::size_t, run_outcome)>> h;
             {
                 std::lock_guard<std::mutex> lk(sh->mu);
-                if (!sh->h || ec == errc::cancelled)
+                if (!sh->h) // another process won; this wait was cancelled for it
                     return;
                 h = std::move(sh->h);
                 sh->h.reset();

@@ -173,7 +173,7 @@ BOOST_AUTO_TEST_CASE(child_exiting_before_ready_fails_fast)
     auto ms = pk_test::ms_since(t0);
     BOOST_TEST_MESSAGE("probe on an exited child failed after " << ms << " ms: "
                                                                  << (probe ? "" : probe.error().message()));
-    PK_CHECK_ERRC(probe, pk::errc::not_ready);
+    PK_CHECK_ERRC(probe, pk::errc::exited_before_ready);
     BOOST_TEST(ms < 3000);
     BOOST_TEST((probe.error().diag().exit_code.value_or(-1000) == 3 ||
                 probe.error().message().find('3') != std::string::npos),
@@ -184,10 +184,10 @@ BOOST_AUTO_TEST_CASE(child_exiting_before_ready_fails_fast)
     auto q = pk::start(pk_test::helper_command({"exit", "0"}));
     PK_REQUIRE_OK(q);
     auto t1 = std::chrono::steady_clock::now();
-    PK_CHECK_ERRC(q.value().wait_for_port(unused_port(), 10s), pk::errc::not_ready);
-    PK_CHECK_ERRC(q.value().wait_for_path("/pk-nonexistent-dir/never", 10s), pk::errc::not_ready);
-    PK_CHECK_ERRC(q.value().wait_for([] { return false; }, 10s), pk::errc::not_ready);
-    PK_CHECK_ERRC(q.value().wait_for_output("never", 10s), pk::errc::not_ready);
+    PK_CHECK_ERRC(q.value().wait_for_port(unused_port(), 10s), pk::errc::exited_before_ready);
+    PK_CHECK_ERRC(q.value().wait_for_path("/pk-nonexistent-dir/never", 10s), pk::errc::exited_before_ready);
+    PK_CHECK_ERRC(q.value().wait_for([] { return false; }, 10s), pk::errc::exited_before_ready);
+    PK_CHECK_ERRC(q.value().wait_for_output("never", 10s), pk::errc::exited_before_ready);
     BOOST_TEST(pk_test::ms_since(t1) < 6000);
 }
 

@@ -276,7 +276,9 @@ private:
 /// child exits, on `kill()`, and on destruction.
 ///
 /// Cancellation of `async_wait`/`async_finish` and of the readiness probes
-/// completes them with `errc::cancelled` and leaves the child running.
+/// completes them with `errc::cancelled` and leaves the child running. A
+/// `cancel_on` token that ends the run makes every consumer of its end
+/// (waits, finish, probes, the event stream) report `errc::cancelled`.
 class BOOST_PROCESSKIT_DECL running_process
 {
 public:
@@ -323,7 +325,7 @@ public:
     // ---- Readiness probes. Each waits at most `deadline`: past it the result
     // is `errc::not_ready` (the child keeps running: a failed probe never
     // kills it). A child that exits first fails the probe at once with
-    // `errc::not_ready` (the diagnostics say how it ended). Probes observe
+    // `errc::exited_before_ready` (the diagnostics say how it ended). Probes observe
     // output without consuming it from the line streams.
 
     /// A line of stdout or stderr (already received or still to come)
