@@ -812,6 +812,30 @@ int mode_setsid_child(args_t args)
     return 0;
 }
 
+// Like setsid-child, but the parent waits for the escapee and exits 0 when
+// it ends, as `sh -c 'setsid prog & wait'` does: whoever kills the escapee
+// before the parent sees the parent exit 0 on its own.
+int mode_setsid_wait(args_t args)
+{
+    const long long ms = parse_ms(args[0]);
+    const auto [ready_read, ready_write] = make_pipe();
+    const pid_t child = fork_checked();
+    if (child == 0)
+    {
+        ::close(ready_read);
+        become_session_leader();
+        emit_pid_line(STDOUT_FILENO, ::getpid());
+        notify_ready(ready_write);
+        sleep_ms(ms);
+        ::_exit(0);
+    }
+    ::close(ready_write);
+    wait_until_ready(ready_read);
+    emit(STDOUT_FILENO, "ready\n");
+    wait_for(child);
+    return 0;
+}
+
 int mode_spawn_sleeper(args_t args)
 {
     const long long ms = parse_ms(args[0]);
@@ -1008,6 +1032,7 @@ constexpr mode modes[] = {
     {"tree-mixed", "MS [keep-session]", 1, 2, mode_tree_mixed},
     {"daemon", "MS", 1, 1, mode_daemon},
     {"setsid-child", "MS", 1, 1, mode_setsid_child},
+    {"setsid-wait", "MS", 1, 1, mode_setsid_wait},
     {"spawn-sleeper", "MS", 1, 1, mode_spawn_sleeper},
     {"orphan-holder", "MS", 1, 1, mode_orphan_holder},
     {"fds", "", 0, 0, mode_fds},

@@ -108,12 +108,14 @@ BOOST_FIXTURE_TEST_CASE(term_then_kill_reaches_escapee, pk_test::no_leftover_chi
     BOOST_TEST(pk_test::survivors({escapee}).empty(), "the escapee died with the run");
 }
 
+// The parent waits for its escapee (like `sh -c 'setsid prog & wait'`): were
+// the escapee killed first, the parent would exit 0 before its own kill.
 BOOST_FIXTURE_TEST_CASE(kill_reports_the_kill_not_an_exit, pk_test::no_leftover_children)
 {
     for (int round = 0; round < 5; ++round)
     {
         pk_test::io_thread io;
-        auto p = pk::start(io.ctx.get_executor(), pk_test::helper_command({"setsid-child", "20000"}),
+        auto p = pk::start(io.ctx.get_executor(), pk_test::helper_command({"setsid-wait", "20000"}),
                            options_for(pk::mechanism_request::process_group));
         PK_REQUIRE_OK(p);
         int escapee = read_pid_line(p.value());
