@@ -148,18 +148,7 @@ result<spawn_plan> make_plan(const command& cmd, const char* const* parent_env)
 
     spawn_plan plan;
     if (program.find('/') != std::string::npos)
-    {
-        struct stat st;
-        if (::stat(program.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-        {
-            diagnostics d;
-            d.program = program;
-            d.step = "execve";
-            d.detail = "the program is a directory";
-            return error(error_code(EISDIR, boost::system::system_category()), std::move(d));
-        }
         plan.path = program;
-    }
     else
     {
         // The child's PATH if the command sets one, else ours, else the POSIX default.

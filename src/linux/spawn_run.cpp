@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <csignal>
 #include <fcntl.h>
+#include <sys/stat.h>
 
 extern "C" char** environ;
 
@@ -204,8 +205,16 @@ result<started_child> spawn_run(const command& cmd, const process_group_options&
         diagnostics d;
         d.program = cmd.program();
         d.step = l.failed_step() ? l.failed_step() : "launch";
+        struct stat st;
         if (ec == errc::program_not_found)
             d.detail = plan.value().path;
+        else if (ec == error_code(EACCES, boost::system::system_category()) && d.step == "execve" &&
+                 ::stat(plan.value().path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+        {
+            // execve says EACCES for a directory: say what is wrong instead.
+            ec = error_code(EISDIR, boost::system::system_category());
+            d.detail = "the program is a directory";
+        }
         return error(ec, std::move(d));
     }
     if (!join.record())
