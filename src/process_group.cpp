@@ -308,34 +308,30 @@ bool pgroups_empty(group_state& g, bool scan)
     return scan && pgroup_members(g.pgids).empty();
 }
 
-// Gives the terminal back to this process's group once the group that had
-// it is dead. SIGTTOU is blocked meanwhile: this process is in the
-// background now, and tcsetpgrp from the background would stop it.
+// Makes `pgid` the terminal's foreground group. SIGTTOU is blocked
+// meanwhile: once the terminal is handed over this process is in the
+// background, and tcsetpgrp from the background would stop it. The parent
+// hands it over too (the child does before exec), as a shell does, so it is
+// done whichever runs first.
+void set_foreground(int tty_fd, int pgid) noexcept
+{
+    sigset_t ttou, old;
+    sigemptyset(&ttou);
+    sigaddset(&ttou, SIGTTOU);
+    ::pthread_sigmask(SIG_BLOCK, &ttou, &old);
+    if (::tcgetpgrp(tty_fd) != pgid)
+        ::tcsetpgrp(tty_fd, pgid);
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
+
+// Gives the terminal back to this process's group once the group that had it is dead.
 void return_terminal(group_state& g) noexcept
 {
     if (g.tty_fd < 0)
         return;
-    sigset_t ttou, old;
-    sigemptyset(&ttou);
-    sigaddset(&ttou, SIGTTOU);
-    ::pthread_sigmask(SIG_BLOCK, &ttou, &old);
-    if (::tcgetpgrp(g.tty_fd) != ::getpgrp())
-        ::tcsetpgrp(g.tty_fd, ::getpgrp());
-    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    set_foreground(g.tty_fd, ::getpgrp());
     ::close(g.tty_fd);
     g.tty_fd = -1;
-}
-
-// The parent's half of the handoff (the child does it too, before exec:
-// whichever runs first wins the race a shell also closes this way).
-void give_terminal(int tty_fd, int pgid) noexcept
-{
-    sigset_t ttou, old;
-    sigemptyset(&ttou);
-    sigaddset(&ttou, SIGTTOU);
-    ::pthread_sigmask(SIG_BLOCK, &ttou, &old);
-    ::tcsetpgrp(tty_fd, pgid);
-    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
 
 result<std::shared_ptr<group_state>> make_state(const process_group_options& opts, bool reusable)
@@ -603,7 +599,7 @@ std::shared_ptr<child_record> commit_join(join_plan& plan, int pid, int pidfd, b
     if (plan.became_leader)
         g.pgids.push_back(pid);
     if (plan.tty_fd >= 0 && !g.pgids.empty())
-        give_terminal(plan.tty_fd, g.pgids.front());
+        set_foreground(plan.tty_fd, g.pgids.front());
     prune_children(g, false);
     g.children.push_back(rec);
     if (g.closed) // torn down while we were spawning: the child must not survive
