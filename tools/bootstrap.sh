@@ -5,11 +5,15 @@
 #
 # Installs what the build needs (Debian bookworm, as root) and builds with CMake
 # into ./build. Sourced by tools/demo.sh and tools/test.sh.
+#
+#   bash tools/bootstrap.sh                       # everything (tools/test.sh)
+#   bash tools/bootstrap.sh processkit pk_helper  # only these targets (tools/demo.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(g++ cmake make python3 procps libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev
-          libboost-filesystem1.81-dev libboost-system1.81-dev libboost1.81-tools-dev)
+          libboost-filesystem1.81-dev libboost-system1.81-dev libboost-program-options1.81-dev
+          libboost1.81-tools-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -20,6 +24,8 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "== building"
+targets=()
+for t in "$@"; do targets+=(--target "$t"); done
+echo "== building${*:+ $*}"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)"
+cmake --build build -j"$(nproc)" "${targets[@]}"

@@ -1,0 +1,128 @@
+// Copyright (c) 2026 The processkit authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
+
+// The command line of the `processkit` tool: what each subcommand accepts,
+// its help text, and the parsers for durations, signals, mechanisms and
+// environment entries. Nothing here spawns a process, so all of it is
+// tested without one (test/tool/cli.cpp).
+//
+// Error messages never repeat an argument's value (a value may be a
+// secret); they name the option, or the position of a `--env` entry.
+
+#ifndef BOOST_PROCESSKIT_TOOL_CLI_HPP
+#define BOOST_PROCESSKIT_TOOL_CLI_HPP
+
+#include <boost/processkit/mechanism.hpp>
+#include <boost/processkit/process_group.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace boost {
+namespace processkit {
+namespace tool {
+
+/// The exit statuses of `processkit run` besides the program's own code,
+/// chosen like timeout(1)'s.
+namespace exit_status {
+inline constexpr int timed_out = 124;   ///< the run hit --timeout or --idle-timeout
+inline constexpr int failure = 125;     ///< a usage error, or processkit itself failed
+inline constexpr int cannot_run = 126;  ///< the program was found but could not be executed
+inline constexpr int not_found = 127;   ///< the program was not found
+inline constexpr int signal_base = 128; ///< 128 + N: killed by signal N, or processkit got signal N
+} // namespace exit_status
+
+/// The grace period before SIGKILL when `--grace` is not given.
+inline constexpr std::chrono::seconds default_grace{5};
+
+/// A command line processkit does not accept. `what()` is the message;
+/// `command()` the subcommand whose help describes the right usage (empty:
+/// the top level).
+class usage_error : public std::runtime_error
+{
+public:
+    usage_error(std::string command, const std::string& message)
+        : std::runtime_error(message), command_(std::move(command))
+    {
+    }
+    const std::string& command() const noexcept { return command_; }
+
+private:
+    std::string command_;
+};
+
+/// What `processkit run` was asked to do.
+struct run_options
+{
+    std::vector<std::string> program;  ///< PROGRAM and its ARGS, untouched
+    process_group_options group;       ///< the --mechanism
+    std::optional<std::chrono::nanoseconds> timeout;
+    std::optional<std::chrono::nanoseconds> idle_timeout;
+    std::chrono::nanoseconds grace = default_grace;
+    int timeout_signal = SIGTERM;      ///< sent on a timeout, before the grace
+    std::optional<std::string> cwd;
+    std::vector<std::pair<std::string, std::string>> env;
+    bool json = false;
+};
+
+/// What `processkit doctor` was asked to do.
+struct doctor_options
+{
+    bool json = false;
+};
+
+/// What `processkit demo` was asked to do.
+struct demo_options
+{
+    mechanism_request mechanism = mechanism_request::automatic;
+};
+
+/// Text to print on stdout, then exit 0 (--help, --version, help COMMAND).
+struct print_text
+{
+    std::string text;
+};
+
+/// The parsed command line: one subcommand to execute, or text to print.
+using invocation = std::variant<print_text, run_options, doctor_options, demo_options>;
+
+/// Parses processkit's arguments (argv without argv[0]).
+/// Throws `usage_error` for anything it does not accept.
+invocation parse_command_line(const std::vector<std::string>& args);
+
+/// How long a duration option lasts. `text` is a non-negative decimal number
+/// with an optional unit: `ms`, `s`, `m`, `h` or `d`; a plain number is
+/// seconds, like timeout(1) ("300ms", "5s", "1.5s", "2m", "10").
+/// Throws `usage_error` naming `option` (never repeating `text`).
+std::chrono::nanoseconds parse_duration(std::string_view text, std::string_view option);
+
+/// A signal by name ("TERM", "SIGTERM", "term") or number ("15").
+/// Throws `usage_error` naming `option`.
+int parse_signal(std::string_view text, std::string_view option);
+
+/// "automatic", "cgroup_v2" or "process_group". Throws `usage_error`.
+mechanism_request parse_mechanism(std::string_view text, std::string_view option);
+
+/// NAME=VALUE split at the first '='; NAME must not be empty. `index` (from 1)
+/// is the entry's position among the --env options, for the error message.
+std::pair<std::string, std::string> parse_env_entry(std::string_view text, std::size_t index);
+
+/// "SIGTERM", or "signal 42" for one without a name.
+std::string signal_name(int signal);
+
+/// "300ms", "5s", "1.5s", "150s", "2m", "1h": a duration as a person reads it.
+std::string format_duration(std::chrono::nanoseconds d);
+
+} // namespace tool
+} // namespace processkit
+} // namespace boost
+
+#endif // BOOST_PROCESSKIT_TOOL_CLI_HPP
