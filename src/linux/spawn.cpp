@@ -134,6 +134,17 @@ void close_from(int lo, int hi_inclusive, int max_fd) noexcept
         ::close(fd);
 }
 
+// The failed child ends here: a raw exit_group, not _exit(), and not marked
+// noreturn. Before a noreturn call AddressSanitizer unpoisons "the stack" --
+// of the thread it knows, which is not the child stack this code runs on --
+// so every failed spawn printed a false-positive warning. (Should the call
+// return, child_main returns the code and the trampoline exits with it.)
+int child_exit(int code) noexcept
+{
+    ::syscall(SYS_exit_group, code);
+    return code;
+}
+
 int child_main(void* p) noexcept
 {
     auto& a = *static_cast<child_args*>(p);
@@ -167,7 +178,7 @@ int child_main(void* p) noexcept
         {
             a.step = (req.child_step && *req.child_step) ? *req.child_step : "exec setup";
             a.err = e;
-            ::_exit(127);
+            return child_exit(127);
         }
     }
 
@@ -186,7 +197,7 @@ int child_main(void* p) noexcept
     ::execve(req.path, const_cast<char* const*>(req.argv), const_cast<char* const*>(req.envp));
     a.step = "execve";
     a.err = errno ? errno : ENOEXEC;
-    ::_exit(127);
+    return child_exit(127);
 }
 
 int open_fd_limit() noexcept
