@@ -710,9 +710,13 @@ private:
         }
         if (policy_.max_bytes && len > *policy_.max_bytes)
         {
-            // Kept alone, its newest bytes only.
+            // Kept alone, its newest bytes only -- from the first whole
+            // character on, so the line stays valid UTF-8.
             off += len - *policy_.max_bytes;
             len = *policy_.max_bytes;
+            const char* text = segs_.back().buf.get();
+            while (len != 0 && (static_cast<unsigned char>(text[off]) & 0xC0) == 0x80)
+                ++off, --len;
             clear_all();
         }
         while (count_ != 0 && !fits(len))
