@@ -137,15 +137,13 @@ private:
             bounded_[i].emplace(cmd_.buffer_policy());
         if (i == 0 ? cmd_.stdout_tee() : cmd_.stderr_tee())
         {
+            // The tee sees text, as the live streams do: "" (the default)
+            // validates UTF-8, replacing invalid bytes with U+FFFD.
             tee_split_[i].emplace(cmd_.line_end_value());
-            const std::string& enc = i == 0 ? cmd_.stdout_encoding_value() : cmd_.stderr_encoding_value();
-            if (!enc.empty())
-            {
-                auto d = detail::decoder::create(enc);
-                if (!d)
-                    return d.error();
-                tee_dec_[i].emplace(std::move(d).value());
-            }
+            auto d = detail::decoder::create(i == 0 ? cmd_.stdout_encoding_value() : cmd_.stderr_encoding_value());
+            if (!d)
+                return d.error();
+            tee_dec_[i].emplace(std::move(d).value());
         }
         return std::nullopt;
     }

@@ -306,16 +306,23 @@ inline const std::string fffd = "\xEF\xBF\xBD";
 } // namespace pk_test
 
 // ---------------------------------------------------------------------------
-// Result checks (macros, so a failure reports the test's own line)
+// Result checks (macros, so a failure reports the test's own line). Each
+// evaluates `r` once, so `PK_REQUIRE_OK(pk::run(cmd))` runs the command once.
 
 /// The result `r` is an error with condition `e`.
 #define PK_CHECK_ERRC(r, e)                                                                                      \
     do {                                                                                                         \
-        BOOST_TEST_REQUIRE((r).has_error(), "expected the error " << (e));                                       \
-        BOOST_TEST((r).error().code() == (e), "got " << (r).error().code() << ": " << (r).error().message());    \
+        const auto& pk_checked_ = (r);                                                                           \
+        BOOST_TEST_REQUIRE(pk_checked_.has_error(), "expected the error " << (e));                               \
+        BOOST_TEST(pk_checked_.error().code() == (e),                                                            \
+                   "got " << pk_checked_.error().code() << ": " << pk_checked_.error().message());               \
     } while (0)
 
 /// The result `r` holds a value (else stop the test, saying why).
-#define PK_REQUIRE_OK(r) BOOST_TEST_REQUIRE((r).has_value(), pk_test::why(r))
+#define PK_REQUIRE_OK(r)                                                                                         \
+    do {                                                                                                         \
+        const auto& pk_checked_ = (r);                                                                           \
+        BOOST_TEST_REQUIRE(pk_checked_.has_value(), pk_test::why(pk_checked_));                                  \
+    } while (0)
 
 #endif // BOOST_PROCESSKIT_TEST_PK_TEST_HPP

@@ -330,6 +330,27 @@ BOOST_FIXTURE_TEST_CASE(nul_in_values_never_echoes_them, pk_test::no_leftover_ch
 
 BOOST_AUTO_TEST_SUITE_END()
 
+BOOST_AUTO_TEST_SUITE(tee_text)
+
+// A run's tee handler gets UTF-8 text with the default encoding too, as
+// with an explicit "UTF-8" and as the live streams do (it got raw bytes).
+BOOST_FIXTURE_TEST_CASE(capture_tee_sees_sanitized_text_by_default, pk_test::no_leftover_children)
+{
+    for (std::string enc : {"", "UTF-8"})
+    {
+        std::vector<std::string> seen;
+        auto cmd = pk_test::helper_command({"bad-utf8"}).on_stdout_line([&](std::string_view l) { seen.emplace_back(l); });
+        if (!enc.empty())
+            cmd.stdout_encoding(enc);
+        PK_REQUIRE_OK(pk::run_unit(cmd));
+        BOOST_TEST_REQUIRE(seen.size() == 3u);
+        BOOST_TEST(seen[0] == "ok " + pk_test::fffd + pk_test::fffd + " bad", "encoding '" << enc << "'");
+        BOOST_TEST(seen[1] == "caf\xc3\xa9");
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 BOOST_AUTO_TEST_SUITE(probes)
 
 BOOST_FIXTURE_TEST_CASE(exit_before_ready_has_its_own_code, pk_test::no_leftover_children)
