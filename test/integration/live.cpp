@@ -705,7 +705,14 @@ BOOST_AUTO_TEST_CASE(slow_consumer_with_bounded_policy_keeps_memory_bounded)
     sampler.join();
     const long grew = peak - before;
     BOOST_TEST_MESSAGE("VmRSS grew by " << grew << " KiB while 2,000,000 lines went unread");
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    // VmRSS counts the sanitizer's memory too: ASan's quarantine holds freed
+    // blocks back (up to 256 MiB), TSan shadows every page. The bound is
+    // scaled there; the plain build checks the figure itself.
+    BOOST_TEST(grew < 4 * 64 * 1024);
+#else
     BOOST_TEST(grew < 64 * 1024);
+#endif
     PK_REQUIRE_OK(w);
     BOOST_TEST(w.value() == pk::run_outcome::exited(0));
     auto s = r.value().stdout_lines();

@@ -806,7 +806,14 @@ BOOST_AUTO_TEST_CASE(an_idle_started_child_costs_little_memory)
     const long after = vm_rss_kib();
     const double per_child = static_cast<double>(after - before) / k;
     BOOST_TEST_MESSAGE("VmRSS grew by " << per_child << " KiB per idle started child");
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    // VmRSS counts the sanitizer's memory too (ASan's redzones and shadow,
+    // TSan's shadow: about 38 and 94 KiB per child here). The bound is scaled
+    // there; the plain build and bench/ (scenario 8) check the figure itself.
+    BOOST_TEST(per_child < 4 * 32.0);
+#else
     BOOST_TEST(per_child < 32.0);
+#endif
     idle.clear();
 }
 
