@@ -25,6 +25,9 @@
 //
 // Build and run: see test/fuzz/README.md.
 
+#define PK_FUZZ_TARGET "fuzz_plan"
+#include "fuzz_check.hpp"
+
 #include "detail/plan.hpp"
 
 #include <fuzzer/FuzzedDataProvider.h>
@@ -48,25 +51,6 @@ namespace {
 
 constexpr char marker = '\xFE';
 
-[[noreturn]] void fail(const char* what, const std::string& detail = {})
-{
-    std::fprintf(stderr, "fuzz_plan invariant violated: %s\n", what);
-    if (!detail.empty())
-    {
-        std::fprintf(stderr, "  detail (%zu bytes): \"", detail.size());
-        for (unsigned char c : detail)
-            std::fprintf(stderr, c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? "%c" : "\\x%02x", c);
-        std::fprintf(stderr, "\"\n");
-    }
-    std::abort();
-}
-
-#define FUZZ_CHECK(cond, ...)                                                                                          \
-    do                                                                                                                 \
-    {                                                                                                                  \
-        if (!(cond))                                                                                                   \
-            fail(#cond, ##__VA_ARGS__);                                                                                \
-    } while (0)
 
 /// A field that may show in messages: never holds the marker.
 std::string plain(FuzzedDataProvider& fdp, std::size_t max)

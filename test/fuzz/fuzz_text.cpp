@@ -24,10 +24,14 @@
 // lengths, policy, a seed for the consumption choices, a repeat count -- from
 // the end, the text from the front. Build and run: see test/fuzz/README.md.
 
+#define PK_FUZZ_TARGET "fuzz_text"
+#include "fuzz_check.hpp"
+
 #include "../../src/detail/decoder.hpp"
 #include "../../src/detail/line_splitter.hpp"
 #include "../../src/detail/output_buffer.hpp"
 #include "../../src/detail/utf8.hpp"
+#include "policy_model.hpp"
 
 #include <fuzzer/FuzzedDataProvider.h>
 
@@ -53,25 +57,6 @@ using lines_t = std::vector<std::string>;
 
 namespace {
 
-[[noreturn]] void fail(const char* what, const std::string& detail = {})
-{
-    std::fprintf(stderr, "fuzz_text invariant violated: %s\n", what);
-    if (!detail.empty())
-    {
-        std::fprintf(stderr, "  detail (%zu bytes):", detail.size());
-        for (unsigned char c : detail)
-            std::fprintf(stderr, " %02x", c);
-        std::fprintf(stderr, "\n");
-    }
-    std::abort();
-}
-
-#define FUZZ_CHECK(cond, ...)                                                                                          \
-    do                                                                                                                 \
-    {                                                                                                                  \
-        if (!(cond))                                                                                                   \
-            fail(#cond, ##__VA_ARGS__);                                                                                \
-    } while (0)
 
 // ---------------------------------------------------------------------------
 // Reference UTF-8, by code points (RFC 3629), independent of utf8.hpp.
@@ -280,7 +265,7 @@ decoder make_decoder(const char* enc)
 {
     auto r = decoder::create(enc);
     if (!r)
-        fail("decoder::create failed", enc);
+        pk_fuzz::fail(PK_FUZZ_TARGET, "decoder::create failed", enc);
     return std::move(r).value();
 }
 
@@ -355,74 +340,10 @@ void check_splitter(line_terminator t, std::string_view text, const chunker& ch)
 }
 
 // ---------------------------------------------------------------------------
-// line_queue as the live streams use it, against a model of the policy
-// (test/unit/line_queue.cpp's model, plus: a line cut to max_bytes starts
-// at a character boundary).
+// line_queue as the live streams use it, against the plain model of the
+// policy (test/common/policy_model.hpp).
 
-struct model
-{
-    output_buffer_policy policy;
-    std::deque<std::string> lines;
-    std::size_t bytes = 0;
-    bool discard = false;
-    bool truncated = false;
-
-    bool bounded() const { return policy.max_lines || policy.max_bytes; }
-    bool fits(std::size_t n) const
-    {
-        return (!policy.max_lines || lines.size() < *policy.max_lines) &&
-               (!policy.max_bytes || n <= *policy.max_bytes - bytes);
-    }
-    void push(std::string l)
-    {
-        if (discard)
-            return;
-        if (!bounded() || fits(l.size()))
-        {
-            bytes += l.size();
-            lines.push_back(std::move(l));
-            return;
-        }
-        truncated = true;
-        if (policy.mode == overflow_mode::error)
-        {
-            discard = true;
-            return;
-        }
-        if (policy.mode == overflow_mode::drop_newest)
-            return;
-        if (policy.max_lines && *policy.max_lines == 0)
-        {
-            lines.clear();
-            bytes = 0;
-            return;
-        }
-        if (policy.max_bytes && l.size() > *policy.max_bytes)
-        {
-            // Kept alone: its newest bytes that fit, from a character boundary
-            // on (the lines are UTF-8 text: never start one inside a sequence).
-            l.erase(0, l.size() - *policy.max_bytes);
-            while (!l.empty() && (static_cast<unsigned char>(l[0]) & 0xC0) == 0x80)
-                l.erase(0, 1);
-            lines.clear();
-            bytes = 0;
-        }
-        while (!lines.empty() && !fits(l.size()))
-        {
-            bytes -= lines.front().size();
-            lines.pop_front();
-        }
-        bytes += l.size();
-        lines.push_back(std::move(l));
-    }
-    std::string pop()
-    {
-        std::string l = std::move(lines.front());
-        lines.pop_front();
-        bytes -= l.size();
-        return l;
-    }
-};
+using model = pk_test::policy_model;
 
 /// One output stream of a live process, fed as src/linux/live.cpp feeds it
 /// (check_text, decode_unchecked, split_text, end_stream).

@@ -11,6 +11,7 @@
 #include "../../src/detail/line_splitter.hpp"
 #include "../../src/detail/output_buffer.hpp"
 #include "pk_test.hpp"
+#include "policy_model.hpp"
 
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
@@ -34,66 +35,7 @@ namespace {
 
 using lines_t = std::vector<std::string>;
 
-// The policy semantics, written plainly: what the queue must hold.
-struct model
-{
-    output_buffer_policy policy;
-    std::deque<std::string> lines;
-    std::size_t bytes = 0;
-    bool discard = false;
-    bool truncated = false;
-
-    bool fits(std::size_t n) const
-    {
-        return (!policy.max_lines || lines.size() < *policy.max_lines) &&
-               (!policy.max_bytes || n <= *policy.max_bytes - bytes);
-    }
-    void push(std::string l)
-    {
-        if (discard)
-            return;
-        if (!(policy.max_lines || policy.max_bytes) || fits(l.size()))
-        {
-            bytes += l.size();
-            lines.push_back(std::move(l));
-            return;
-        }
-        truncated = true;
-        if (policy.mode == overflow_mode::error)
-        {
-            discard = true;
-            return;
-        }
-        if (policy.mode == overflow_mode::drop_newest)
-            return;
-        if (policy.max_lines && *policy.max_lines == 0)
-        {
-            lines.clear();
-            bytes = 0;
-            return;
-        }
-        if (policy.max_bytes && l.size() > *policy.max_bytes)
-        {
-            l.erase(0, l.size() - *policy.max_bytes);
-            lines.clear();
-            bytes = 0;
-        }
-        while (!lines.empty() && !fits(l.size()))
-        {
-            bytes -= lines.front().size();
-            lines.pop_front();
-        }
-        bytes += l.size();
-        lines.push_back(std::move(l));
-    }
-    std::string pop()
-    {
-        std::string l = std::move(lines.front());
-        lines.pop_front();
-        bytes -= l.size();
-        return l;
-    }
-};
+using model = pk_test::policy_model;
 
 // Random text: short and long lines, '\n', '\r', "\r\n", empty lines.
 std::string random_text(std::mt19937& rng, std::size_t n)
