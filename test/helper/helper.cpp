@@ -791,33 +791,10 @@ int mode_daemon(args_t args)
     return 0;
 }
 
-int mode_setsid_child(args_t args)
+// Forks a child that leaves the session (setsid), prints "pid N" and sleeps
+// `ms`; returns its pid once it is ready.
+pid_t fork_escapee(long long ms)
 {
-    const long long ms = parse_ms(args[0]);
-    const auto [ready_read, ready_write] = make_pipe();
-    if (fork_checked() == 0)
-    {
-        ::close(ready_read);
-        become_session_leader();
-        emit_pid_line(STDOUT_FILENO, ::getpid());
-        notify_ready(ready_write);
-        sleep_ms(ms);
-        ::_exit(0);
-    }
-    auto_reap_children();
-    ::close(ready_write);
-    wait_until_ready(ready_read);
-    emit(STDOUT_FILENO, "ready\n");
-    sleep_ms(ms);
-    return 0;
-}
-
-// Like setsid-child, but the parent waits for the escapee and exits 0 when
-// it ends, as `sh -c 'setsid prog & wait'` does: whoever kills the escapee
-// before the parent sees the parent exit 0 on its own.
-int mode_setsid_wait(args_t args)
-{
-    const long long ms = parse_ms(args[0]);
     const auto [ready_read, ready_write] = make_pipe();
     const pid_t child = fork_checked();
     if (child == 0)
@@ -831,6 +808,25 @@ int mode_setsid_wait(args_t args)
     }
     ::close(ready_write);
     wait_until_ready(ready_read);
+    return child;
+}
+
+int mode_setsid_child(args_t args)
+{
+    const long long ms = parse_ms(args[0]);
+    fork_escapee(ms);
+    auto_reap_children();
+    emit(STDOUT_FILENO, "ready\n");
+    sleep_ms(ms);
+    return 0;
+}
+
+// Like setsid-child, but the parent waits for the escapee and exits 0 when
+// it ends, as `sh -c 'setsid prog & wait'` does: whoever kills the escapee
+// before the parent sees the parent exit 0 on its own.
+int mode_setsid_wait(args_t args)
+{
+    const pid_t child = fork_escapee(parse_ms(args[0]));
     emit(STDOUT_FILENO, "ready\n");
     wait_for(child);
     return 0;
