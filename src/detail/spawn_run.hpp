@@ -58,6 +58,10 @@ inline diagnostics finished_diagnostics(const command& cmd, const run_outcome& o
     return d;
 }
 
+/// The diagnostics' detail when the child's exit status is unavailable.
+inline constexpr const char* status_lost_detail =
+    "another part of this process reaped the child (waitid with __WALL), so how it ended is unknown";
+
 /// write(2) that never raises SIGPIPE in this process (EPIPE is returned).
 ssize_t write_no_sigpipe(int fd, const char* data, std::size_t len) noexcept;
 

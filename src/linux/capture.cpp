@@ -375,7 +375,7 @@ private:
         diagnostics d;
         d.program = cmd_.program();
         d.step = "waitid";
-        d.detail = "another part of this process reaped the child (waitid with __WALL), so how it ended is unknown";
+        d.detail = detail::status_lost_detail;
         return error(errc::status_unavailable, std::move(d));
     }
 

@@ -384,7 +384,7 @@ finished make_finished(live_state& s)
     {
         f.diagnostics.exit_code.reset();
         f.diagnostics.signal.reset();
-        f.diagnostics.detail = "another part of this process reaped the child, so how it ended is unknown";
+        f.diagnostics.detail = status_lost_detail;
     }
     return f;
 }
@@ -435,7 +435,6 @@ void on_exit(live_state& s)
         s.end_error = code(errc::cancelled);
     else if (!s.fsm.timed_out() && !st->known)
         s.end_error = code(errc::status_unavailable); // `outcome` is unknown: never shown as a value
-
     s.timeout_timer.cancel();
     s.idle_timer.cancel();
     s.stop_cb.reset();

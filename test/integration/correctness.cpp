@@ -155,6 +155,7 @@ BOOST_DATA_TEST_CASE_F(pk_test::no_leftover_children, cancel_on_makes_every_wait
     // Every later consumer agrees.
     PK_CHECK_ERRC(p.value().wait(), pk::errc::cancelled);
     PK_CHECK_ERRC(p.value().finish(), pk::errc::cancelled);
+    PK_CHECK_ERRC(pk::wait_any({&p.value()}), pk::errc::cancelled); // it dropped a cancelled wait and hung
     auto later = p.value().async_finish(asio::use_future);
     try
     {
