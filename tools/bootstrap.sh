@@ -14,15 +14,8 @@ cd "$(dirname "$0")/.."
 packages=(g++ cmake make python3 procps libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev
           libboost-filesystem1.81-dev libboost-system1.81-dev libboost-program-options1.81-dev
           libboost1.81-tools-dev)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "== installing: ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+source tools/packages.sh
+need_packages "${packages[@]}"
 
 targets=()
 for t in "$@"; do targets+=(--target "$t"); done

@@ -34,17 +34,7 @@ lane=${1:-}
 (($#)) && shift
 JOBS=${JOBS:-$(nproc)}
 
-need_packages() {
-  local missing=() p
-  for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  if ((${#missing[@]})); then
-    echo "== installing: ${missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  fi
-}
+source tools/packages.sh
 
 # Prints the reports left in $1 (one file per reporting process) and fails if any.
 check_reports() {
