@@ -9,7 +9,7 @@
 #include <boost/processkit/process_group.hpp>
 #include <boost/processkit/process_result.hpp>
 
-#include "child_record.hpp"
+#include "../backend/child_record.hpp"
 #include "unique_fd.hpp"
 
 #include <chrono>

@@ -7,7 +7,7 @@
 
 #include <boost/processkit/detail/spawn.hpp>
 
-#include "../detail/pidfd.hpp"
+#include "pidfd.hpp"
 
 #include <atomic>
 #include <cerrno>

@@ -3,8 +3,8 @@
 // (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
 
 #include "../detail/spawn_run.hpp"
-#include "../detail/group_state.hpp"
-#include "../detail/pidfd.hpp"
+#include "../backend/group_backend.hpp"
+#include "pidfd.hpp"
 #include "../detail/plan.hpp"
 
 #include <boost/processkit/launcher.hpp>

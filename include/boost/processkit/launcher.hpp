@@ -301,7 +301,7 @@ public:
     const std::shared_ptr<detail::child_record>& record() const noexcept { return record_; }
 
 private:
-    std::shared_ptr<detail::group_state> group_;
+    std::shared_ptr<detail::group_backend> group_;
     detail::join_plan plan_;
     std::shared_ptr<detail::child_record> record_;
     bool owned_ = false;

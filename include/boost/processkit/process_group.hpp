@@ -21,7 +21,7 @@ namespace boost {
 namespace processkit {
 
 namespace detail {
-struct group_state;
+class group_backend;
 struct group_access;
 }
 
@@ -134,12 +134,12 @@ public:
     std::string cgroup_path() const;
 
     /// Internal: the shared state launches attach to.
-    const std::shared_ptr<detail::group_state>& state() const noexcept { return state_; }
+    const std::shared_ptr<detail::group_backend>& state() const noexcept { return state_; }
 
 private:
     friend struct detail::group_access;
-    explicit process_group(std::shared_ptr<detail::group_state> s) noexcept;
-    std::shared_ptr<detail::group_state> state_;
+    explicit process_group(std::shared_ptr<detail::group_backend> s) noexcept;
+    std::shared_ptr<detail::group_backend> state_;
 };
 
 } // namespace processkit

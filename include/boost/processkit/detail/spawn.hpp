@@ -15,7 +15,7 @@ namespace boost {
 namespace processkit {
 namespace detail {
 
-struct group_state;
+class group_backend;
 struct child_record;
 
 struct reaped_by_processkit_t
@@ -26,7 +26,7 @@ struct reaped_by_processkit_t
 /// the child only makes async-signal-safe system calls.
 struct join_plan
 {
-    std::shared_ptr<group_state> group;
+    std::shared_ptr<group_backend> group;
     int procs_fd = -1;          ///< cgroup.procs of the group's cgroup (cgroup_v2)
     int cgroup_fd = -1;         ///< the group's cgroup directory (cgroup_v2)
     int pgid = -1;              ///< process group to join; 0 = become a new leader
@@ -35,7 +35,7 @@ struct join_plan
 };
 
 /// Parent, before spawning: fails with group_closed once the group is torn down.
-BOOST_PROCESSKIT_DECL error prepare_join(const std::shared_ptr<group_state>& g, join_plan& plan);
+BOOST_PROCESSKIT_DECL error prepare_join(const std::shared_ptr<group_backend>& g, join_plan& plan);
 /// Child, between clone and exec: async-signal-safe; returns 0 or an errno value.
 BOOST_PROCESSKIT_DECL int join_in_child(join_plan& plan) noexcept;
 /// Parent, after a successful exec: the group now tracks the child. Takes
@@ -48,7 +48,7 @@ BOOST_PROCESSKIT_DECL void abort_join(join_plan& plan) noexcept;
 /// group is a process group and this process owns the foreground of the
 /// controlling terminal on fd 0, the child's group gets the terminal (else
 /// it would be stopped by SIGTTIN on its first read); teardown gives it back.
-BOOST_PROCESSKIT_DECL void share_terminal(group_state& g) noexcept;
+BOOST_PROCESSKIT_DECL void share_terminal(group_backend& g) noexcept;
 
 /// A spawn fully prepared in the parent. The child runs `child_hook` (which
 /// must be async-signal-safe), closes every fd >= 3 not in `keep_fds`,

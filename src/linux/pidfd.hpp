@@ -2,8 +2,8 @@
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
 
-#ifndef BOOST_PROCESSKIT_SRC_DETAIL_PIDFD_HPP
-#define BOOST_PROCESSKIT_SRC_DETAIL_PIDFD_HPP
+#ifndef BOOST_PROCESSKIT_SRC_LINUX_PIDFD_HPP
+#define BOOST_PROCESSKIT_SRC_LINUX_PIDFD_HPP
 
 // Process file descriptors: the pid-reuse-safe way to signal and reap.
 
@@ -84,4 +84,4 @@ inline exit_info pidfd_exit_status(int pidfd, int& wait_status) noexcept
 } // namespace processkit
 } // namespace boost
 
-#endif // BOOST_PROCESSKIT_SRC_DETAIL_PIDFD_HPP
+#endif // BOOST_PROCESSKIT_SRC_LINUX_PIDFD_HPP

@@ -1,0 +1,188 @@
+// Copyright (c) 2026 The processkit authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
+
+// The cgroup v2 group backend: a private cgroup holds the whole tree, so
+// nothing that forks or calls setsid() can leave it; cgroup.kill ends it at
+// once and cgroup.events says when it is empty.
+
+#include <boost/processkit/config.hpp>
+
+#if BOOST_PROCESSKIT_LINUX
+
+#include <boost/processkit/detail/spawn.hpp>
+
+#include "../backend/proc_scan.hpp"
+#include "cgroup_backend.hpp"
+#include "procfs.hpp"
+
+#include <algorithm>
+#include <csignal>
+#include <fcntl.h>
+
+namespace boost {
+namespace processkit {
+namespace detail {
+namespace {
+
+class cgroup_backend final : public group_backend
+{
+public:
+    cgroup_backend(const process_group_options& o, cgroup_dir dir, bool reusable)
+        : group_backend(o), dir_(std::move(dir)), reusable_(reusable)
+    {
+    }
+    ~cgroup_backend() override { close_group(*this); }
+
+    processkit::mechanism mechanism() const noexcept override { return mechanism::cgroup_v2; }
+
+    error signal(processkit::signal s) override
+    {
+        int sig = native_signal(s);
+        if (sig == SIGKILL)
+        {
+            bool killed = false; // an empty cgroup is not killed: it stays reusable
+            error e = cgroup_kill(dir_.dirfd, killed);
+            killed_ = killed_ || killed;
+            return e;
+        }
+        for (int pid : cgroup_pids(dir_.dirfd))
+            ::kill(pid, sig); // members that exit meanwhile are fine
+        return {};
+    }
+
+    error freeze(bool frozen) override
+    {
+        frozen_once_ = frozen_once_ || frozen;
+        return cgroup_freeze(dir_.dirfd, frozen);
+    }
+
+    std::vector<member_info> members() override
+    {
+        std::vector<member_info> out;
+        for (int pid : cgroup_pids(dir_.dirfd))
+            if (auto st = read_proc_stat(pid); st && st->state != 'Z')
+                out.push_back(st->info);
+        return out;
+    }
+
+    error adopt(int pid) override { return cgroup_write(dir_.dirfd, "cgroup.procs", std::to_string(pid)); }
+
+    error begin_kill() noexcept override
+    {
+        orphans_.clear();
+        direct_.clear();
+        subreaper_ = is_subreaper();
+        if (dir_.dirfd < 0)
+            return {};
+        try
+        {
+            for (auto& c : children)
+                direct_.push_back(c->pid);
+            // Members that are not our children: once killed, the ones
+            // reparented to us (as a subreaper) are reaped through these.
+            if (subreaper_)
+                for (int pid : cgroup_pids(dir_.dirfd))
+                    if (std::find(direct_.begin(), direct_.end(), pid) == direct_.end())
+                        if (auto r = process_ref::open(pid))
+                            orphans_.push_back(std::move(r));
+        }
+        catch (const std::bad_alloc&)
+        {
+        }
+        bool killed = false;
+        error e = cgroup_kill(dir_.dirfd, killed);
+        killed_ = killed_ || killed;
+        return e;
+    }
+
+    bool tree_empty(bool) override { return dir_.dirfd < 0 || !cgroup_populated(dir_.dirfd); }
+
+    bool wait_empty(clock::time_point deadline) override
+    {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+        return dir_.dirfd < 0 || cgroup_wait_empty(dir_.dirfd, std::max(left, std::chrono::milliseconds(0)));
+    }
+
+    error end_kill(bool empty) noexcept override
+    {
+        // Everything in the cgroup is dead: owned direct children are zombies now.
+        for (auto& c : children)
+            if (c->owned)
+                c->try_reap(empty);
+        try
+        {
+            prune_children(false);
+            reap_orphans(orphans_, subreaper_);
+            if (subreaper_ && dir_.dirfd >= 0)
+            {
+                std::string entry = "0::" + dir_.path.substr(host_cgroup().mount.size()) + "\n";
+                reap_strays(direct_, [&](int pid) {
+                    auto cg = read_file("/proc/" + std::to_string(pid) + "/cgroup");
+                    return cg && cg->find(entry) != std::string::npos;
+                });
+            }
+        }
+        catch (const std::bad_alloc&)
+        {
+        }
+        if (empty)
+            return {};
+        diagnostics d;
+        d.step = "cgroup.kill";
+        d.detail = "the cgroup was still populated after the teardown timeout";
+        return error(make_error_code(boost::system::errc::timed_out), std::move(d));
+    }
+
+    int open_empty_event() const noexcept override
+    {
+        return dir_.dirfd < 0 ? -1 : ::openat(dir_.dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+    }
+
+    void release() noexcept override
+    {
+        if (!(reusable_ && !killed_ && !frozen_once_ && cgroup_park(dir_)))
+            cgroup_remove(dir_);
+        dir_.dirfd = dir_.procs_fd = -1;
+    }
+
+    void prepare_join(join_plan& plan) override
+    {
+        plan.procs_fd = dir_.procs_fd;
+        // Linux (seen on 6.18) kills a child that clone3 creates directly in
+        // a cgroup killed before (CLONE_INTO_CGROUP; test
+        // kill_all_is_idempotent_and_group_stays_usable): from then on
+        // children join by writing cgroup.procs instead.
+        plan.cgroup_fd = killed_ ? -1 : dir_.dirfd;
+    }
+
+    void commit_join(join_plan&, child_record&) override {}
+
+    std::string native_path() const override { return dir_.path; }
+
+private:
+    cgroup_dir dir_;
+    /// A run's private group: its cgroup is never seen by user code, so an
+    /// untouched one may be parked for the next run.
+    const bool reusable_;
+    bool killed_ = false;      ///< cgroup.kill was written
+    bool frozen_once_ = false; ///< cgroup.freeze was written
+    // The kill under way (begin_kill to end_kill).
+    bool subreaper_ = false;
+    std::vector<int> direct_;
+    std::vector<process_ref> orphans_;
+};
+
+} // namespace
+
+std::shared_ptr<group_backend> make_cgroup_backend(const process_group_options& options, cgroup_dir dir,
+                                                   bool reusable)
+{
+    return std::make_shared<cgroup_backend>(options, std::move(dir), reusable);
+}
+
+} // namespace detail
+} // namespace processkit
+} // namespace boost
+
+#endif // BOOST_PROCESSKIT_LINUX
