@@ -14,6 +14,9 @@
 
 #include "child_record.hpp"
 
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
+
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -67,10 +70,13 @@ public:
     /// back what the members borrowed (the terminal). `empty`: the wait
     /// succeeded; if not, the error says what was still populated.
     virtual error end_kill(bool empty) noexcept = 0;
-    /// A new descriptor (the caller closes it) that signals priority data
-    /// (POLLPRI) whenever the tree may have emptied, for asynchronous waits;
-    /// -1: poll tree_empty() instead.
-    virtual int open_empty_event() const noexcept { return -1; }
+    /// Like wait_empty, without blocking: completes with whether the tree is
+    /// empty, on `ex`, by `deadline` at the latest. Called without `mu`
+    /// held (it takes it for each check). The default polls tree_empty() on
+    /// a timer (src/ops/teardown.cpp); a mechanism with an emptiness event
+    /// overrides it.
+    virtual void async_wait_empty(asio::any_io_executor ex, clock::time_point deadline,
+                                  asio::any_completion_handler<void(bool)> handler);
     /// Gives the containment object back for good (after the last kill).
     virtual void release() noexcept = 0;
 
@@ -96,6 +102,11 @@ public:
 error kill_tree(group_backend& g) noexcept;
 /// Tears the group down for good: kill_tree, then release. Takes g.mu.
 void close_group(group_backend& g) noexcept;
+/// kill_tree without blocking the calling thread (src/ops/teardown.cpp):
+/// the I/O path's teardown. Takes g->mu for each step; completes on `ex`
+/// (inline when the tree is empty at once, the common case after an exit).
+void async_kill_tree(asio::any_io_executor ex, std::shared_ptr<group_backend> g,
+                     asio::any_completion_handler<void(error)> handler);
 
 /// The backend a new group gets on this host. `reusable`: a run's private
 /// group (never seen by user code), whose containment object may be pooled.

@@ -6,6 +6,7 @@
 
 #include <boost/processkit/process_runner.hpp>
 
+#include "../backend/group_backend.hpp"
 #include "../detail/capture_fsm.hpp"
 #include "../detail/decoder.hpp"
 #include "../detail/line_splitter.hpp"
@@ -407,7 +408,19 @@ private:
         in_.close(ignored);
         if (exit_watch_.is_open())
             exit_watch_.release();
-        group_.reset(); // kills whatever is left, removes the cgroup
+        if (!group_)
+            return hand_over(ec, std::move(r));
+        // Whatever is left of the tree dies before the result is handed
+        // over, without blocking this executor while it does.
+        detail::async_kill_tree(strand_, group_->state(),
+                                [self = shared_from_this(), ec, r = std::move(r)](error) mutable {
+                                    self->hand_over(ec, std::move(r));
+                                });
+    }
+
+    void hand_over(error_code ec, process_result r)
+    {
+        group_.reset(); // the tree is dead: this only gives the cgroup back
         auto h = std::move(handler_);
         auto hex = asio::get_associated_executor(h, ex_);
         asio::dispatch(hex, [h = std::move(h), ec, r = std::move(r)]() mutable { std::move(h)(ec, std::move(r)); });

@@ -16,6 +16,9 @@
 #include "cgroup_backend.hpp"
 #include "procfs.hpp"
 
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
 #include <algorithm>
 #include <csignal>
 #include <fcntl.h>
@@ -24,6 +27,58 @@ namespace boost {
 namespace processkit {
 namespace detail {
 namespace {
+
+// Waits for `populated 0` through cgroup.events, which raises POLLPRI on
+// every change. The wait is queued before each look at the file, so a change
+// after the look always wakes it; a timer re-checks every 50 ms anyway and
+// ends the wait at the deadline.
+struct events_wait : std::enable_shared_from_this<events_wait>
+{
+    events_wait(asio::any_io_executor ex, int dirfd, int events_fd, group_backend::clock::time_point d,
+                asio::any_completion_handler<void(bool)> h)
+        : events(ex, events_fd), timer(ex), dirfd(dirfd), deadline(d), handler(std::move(h))
+    {
+    }
+
+    void check()
+    {
+        if (!handler)
+            return;
+        ++generation;
+        auto self = shared_from_this();
+        events.async_wait(asio::posix::descriptor_base::wait_error,
+                          [self, gen = generation](error_code ec) {
+                              if (!ec && gen == self->generation)
+                                  self->check();
+                          });
+        bool empty = !cgroup_populated(dirfd);
+        auto now = group_backend::clock::now();
+        if (empty || now >= deadline)
+            return finish(empty);
+        timer.expires_at(std::min(deadline, now + std::chrono::milliseconds(50)));
+        timer.async_wait([self, gen = generation](error_code ec) {
+            if (!ec && gen == self->generation)
+                self->check();
+        });
+    }
+
+    void finish(bool empty)
+    {
+        error_code ignored;
+        events.cancel(ignored);
+        timer.cancel();
+        auto h = std::move(handler);
+        handler = {};
+        std::move(h)(empty);
+    }
+
+    asio::posix::stream_descriptor events;
+    asio::steady_timer timer;
+    int dirfd; // the backend, kept alive by the caller, owns it
+    group_backend::clock::time_point deadline;
+    asio::any_completion_handler<void(bool)> handler;
+    std::uint64_t generation = 0;
+};
 
 class cgroup_backend final : public group_backend
 {
@@ -134,9 +189,18 @@ public:
         return error(make_error_code(boost::system::errc::timed_out), std::move(d));
     }
 
-    int open_empty_event() const noexcept override
+    void async_wait_empty(asio::any_io_executor ex, clock::time_point deadline,
+                          asio::any_completion_handler<void(bool)> handler) override
     {
-        return dir_.dirfd < 0 ? -1 : ::openat(dir_.dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+        int dirfd;
+        {
+            std::lock_guard<std::mutex> lk(mu);
+            dirfd = dir_.dirfd;
+        }
+        int fd = dirfd < 0 ? -1 : ::openat(dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+        if (fd < 0) // no events file to wait on: poll
+            return group_backend::async_wait_empty(std::move(ex), deadline, std::move(handler));
+        std::make_shared<events_wait>(std::move(ex), dirfd, fd, deadline, std::move(handler))->check();
     }
 
     void release() noexcept override

@@ -4,6 +4,7 @@
 
 // running_process: a started child, its line streams, stdin, probes and waits.
 
+#include "../backend/group_backend.hpp"
 #include "../detail/live_state.hpp"
 #include "../detail/utf8.hpp"
 
@@ -106,6 +107,7 @@ bool streams_done(const live_state& s)
 }
 
 void check_probes_after_exit(live_state& s);
+void on_tree_dead(live_state& s, exit_status st);
 void deliver_events(live_state& s);
 void deliver_finish(live_state& s);
 
@@ -276,9 +278,9 @@ void end_stream(live_state& s, int which)
 // completion is its own: the FSM's `complete` is not used here).
 void act(live_state& s, capture_fsm::action a)
 {
-    if (a.kill_signal == SIGKILL)
-        (void)s.group->kill_all();
-    else if (a.kill_signal != 0)
+    // Not kill_all(): the exit watch sees the child die and tears the rest
+    // of the tree down without blocking the strand.
+    if (a.kill_signal != 0)
         (void)s.group->signal(other_signal(a.kill_signal));
     if (a.arm_grace)
     {
@@ -422,18 +424,25 @@ void on_exit(live_state& s)
                                 [self = s.shared_from_this()](error_code) { on_exit(*self); });
         return;
     }
-    (void)s.group->kill_all(); // the run is over: nothing it left behind survives
     s.duration = clock::now() - s.start_time;
+    // The run is over: nothing it left behind survives, and the waiters
+    // hear of the exit once the tree is dead.
+    async_kill_tree(s.strand, s.group->state(),
+                    [self = s.shared_from_this(), st = *st](error) { on_tree_dead(*self, st); });
+}
+
+void on_tree_dead(live_state& s, exit_status st)
+{
     (void)s.fsm.on_exit();
     if (s.fsm.timed_out())
         s.outcome = run_outcome::timed_out();
-    else if (st->exited)
-        s.outcome = run_outcome::exited(st->value);
+    else if (st.exited)
+        s.outcome = run_outcome::exited(st.value);
     else
-        s.outcome = run_outcome::signalled(st->value);
+        s.outcome = run_outcome::signalled(st.value);
     if (!s.fsm.timed_out() && s.cancel_fired)
         s.end_error = code(errc::cancelled);
-    else if (!s.fsm.timed_out() && !st->known)
+    else if (!s.fsm.timed_out() && !st.known)
         s.end_error = code(errc::status_unavailable); // `outcome` is unknown: never shown as a value
     s.timeout_timer.cancel();
     s.idle_timer.cancel();
@@ -696,7 +705,7 @@ result<running_process> start(asio::any_io_executor ex, command cmd, const proce
                                if (auto sp = weak.lock())
                                {
                                    sp->cancel_fired = true;
-                                   (void)sp->group->kill_all();
+                                   (void)sp->group->signal(processkit::signal::kill); // the exit watch tears down
                                }
                            }));
     }
