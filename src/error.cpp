@@ -4,9 +4,11 @@
 
 #include <boost/processkit/error.hpp>
 
-#include <cstring>
+#include "backend/signals.hpp"
+
+#include <boost/system/errc.hpp>
+
 #include <ostream>
-#include <string.h>
 
 namespace boost {
 namespace processkit {
@@ -43,8 +45,29 @@ public:
         case errc::resource_limit: return "resource limit reached";
         case errc::exited_before_ready: return "process ended before it became ready";
         case errc::status_unavailable: return "exit status unavailable: the child was reaped outside processkit";
+        case errc::teardown_timeout: return "the process tree was still alive after the teardown timeout";
         }
         return "unknown processkit error";
+    }
+
+    // Generic conditions only where they mean the same, so portable code can
+    // test `ec == std::errc::timed_out` without knowing processkit.
+    boost::system::error_condition default_error_condition(int ev) const noexcept override
+    {
+        using generic = boost::system::errc::errc_t;
+        switch (static_cast<errc>(ev))
+        {
+        case errc::program_not_found: return make_error_condition(generic::no_such_file_or_directory);
+        case errc::invalid_argument: return make_error_condition(generic::invalid_argument);
+        case errc::timed_out:
+        case errc::not_ready:
+        case errc::teardown_timeout: return make_error_condition(generic::timed_out);
+        case errc::cancelled: return make_error_condition(generic::operation_canceled);
+        case errc::unsupported: return make_error_condition(generic::not_supported);
+        case errc::stdin_closed: return make_error_condition(generic::broken_pipe);
+        case errc::status_unavailable: return make_error_condition(generic::no_child_process);
+        default: return boost::system::error_condition(ev, *this);
+        }
     }
 };
 
@@ -105,7 +128,7 @@ std::string diagnostics::message(const error_code& ec) const
         out = who + " exited with code " + std::to_string(*exit_code);
     else if ((ec == errc::signalled || ec == errc::nonzero_exit) && signal)
     {
-        const char* abbrev = ::sigabbrev_np(*signal);
+        const char* abbrev = detail::native_signal_name(*signal);
         out = who + " was killed by signal " + std::to_string(*signal) +
               (abbrev ? std::string(" (SIG") + abbrev + ")" : std::string());
     }

@@ -24,6 +24,20 @@ using boost::system::error_code;
 
 /// Error conditions raised by processkit itself. Failures reported by the
 /// operating system keep their system error codes (e.g. `EMFILE`, `EACCES`).
+///
+/// @details The values are stable: new ones are only added at the end.
+/// Where a generic condition means the same, a code compares equal to it
+/// (`std::errc` and `boost::system::errc` alike):
+///
+/// | errc | compares equal to |
+/// |---|---|
+/// | `program_not_found` | `no_such_file_or_directory` |
+/// | `invalid_argument` | `invalid_argument` |
+/// | `timed_out`, `not_ready`, `teardown_timeout` | `timed_out` |
+/// | `cancelled` | `operation_canceled` |
+/// | `unsupported` | `not_supported` |
+/// | `stdin_closed` | `broken_pipe` |
+/// | `status_unavailable` | `no_child_process` |
 enum class errc
 {
     program_not_found = 1,   ///< the program was not found (PATH searched, see diagnostics)
@@ -48,6 +62,7 @@ enum class errc
     resource_limit,          ///< a group resource limit was tripped
     exited_before_ready,     ///< the process ended before a readiness probe's condition held
     status_unavailable,      ///< the child's exit status was taken by another reaper (waitid(P_ALL, __WALL))
+    teardown_timeout,        ///< the process tree was still alive after the teardown timeout
 };
 
 /// The category of processkit's own error codes; its name is "boost.processkit".

@@ -15,6 +15,7 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/deferred.hpp>
 
 #include <string>
 
@@ -75,8 +76,9 @@ auto async_verb(void (*initiate)(process_runner&, asio::any_io_executor, command
 /// Every verb also fails when the run cannot start (bad input, program not
 /// found, ...) or is cancelled (`errc::cancelled`).
 ///
-/// Async forms take any Asio completion token; the completion signature is
-/// `void(error_code, T)`. Overloads taking `diagnostics&` fill it on failure.
+/// Async forms take any Asio completion token, `asio::deferred` when none is
+/// given (so `co_await runner.async_run(ex, cmd)` works); the completion
+/// signature is `void(error_code, T)`. Overloads taking `diagnostics&` fill it on failure.
 /// Synchronous forms return `result<T>`, whose error carries the diagnostics.
 ///
 /// Cancellation: every async verb supports terminal, partial and total
@@ -102,13 +104,13 @@ public:
     virtual result<running_process> start(asio::any_io_executor ex, command cmd) = 0;
 
 #define BOOST_PROCESSKIT_RUNNER_VERB(name, Signature, T)                                                              \
-    template <class Token = asio::default_completion_token_t<asio::any_io_executor>>                               \
+    template <class Token = asio::deferred_t>                                                                        \
     auto async_##name(asio::any_io_executor ex, command cmd, Token&& token = Token())                                \
     {                                                                                                              \
         return detail::async_verb<Signature>(&detail::initiate_##name, *this, std::move(ex), std::move(cmd),      \
                                              nullptr, std::forward<Token>(token));                                 \
     }                                                                                                              \
-    template <class Token = asio::default_completion_token_t<asio::any_io_executor>>                               \
+    template <class Token = asio::deferred_t>                                                                        \
     auto async_##name(asio::any_io_executor ex, command cmd, diagnostics& diag, Token&& token = Token())             \
     {                                                                                                              \
         return detail::async_verb<Signature>(&detail::initiate_##name, *this, std::move(ex), std::move(cmd),      \

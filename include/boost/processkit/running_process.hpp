@@ -14,6 +14,7 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/deferred.hpp>
 
 #include <chrono>
 #include <compare>
@@ -167,7 +168,7 @@ public:
     /// A batch holds at most about this much text (more only with a line longer than that).
     static constexpr std::size_t max_batch_bytes = 256 * 1024;
 
-    template <class Token = asio::default_completion_token_t<asio::any_io_executor>>
+    template <class Token = asio::deferred_t>
     auto async_next(Token&& token = Token())
     {
         return asio::async_initiate<Token, void(error_code, std::string)>(
@@ -186,7 +187,7 @@ public:
     /// Handler signature: `void(error_code, line_batch)`.
     /// Cancellation: terminal, partial and total complete it with
     /// `errc::cancelled` and an empty batch; no line is lost.
-    template <class Token = asio::default_completion_token_t<asio::any_io_executor>>
+    template <class Token = asio::deferred_t>
     auto async_next_batch(Token&& token = Token())
     {
         return asio::async_initiate<Token, void(error_code, line_batch)>(
@@ -216,7 +217,7 @@ private:
 class BOOST_PROCESSKIT_DECL event_stream
 {
 public:
-    template <class Token = asio::default_completion_token_t<asio::any_io_executor>>
+    template <class Token = asio::deferred_t>
     auto async_next(Token&& token = Token())
     {
         return asio::async_initiate<Token, void(error_code, output_event)>(
@@ -242,7 +243,7 @@ class BOOST_PROCESSKIT_DECL stdin_writer
 {
 public:
     /// Handler signature: `void(error_code)`, once `data` is in the pipe.
-    template <class Token = asio::default_completion_token_t<asio::any_io_executor>>
+    template <class Token = asio::deferred_t>
     auto async_write(std::string data, Token&& token = Token())
     {
         return asio::async_initiate<Token, void(error_code)>(
@@ -275,6 +276,11 @@ private:
 /// threads). Its tree lives in a private process group, torn down when the
 /// child exits, on `kill()`, and on destruction.
 ///
+/// Every async member here (and the streams' ones, `async_wait_any`,
+/// `async_wait_all`) takes any Asio completion token, `asio::deferred` when
+/// none is given: the operation starts when the deferred value is invoked
+/// or awaited, and the object must still be alive then.
+///
 /// Cancellation of `async_wait`/`async_finish` and of the readiness probes
 /// completes them with `errc::cancelled` and leaves the child running. A
 /// `cancel_on` token that ends the run makes every consumer of its end
@@ -297,7 +303,7 @@ public:
 
     /// Completes when the child has exited (and its tree is gone).
     /// Handler signature: `void(error_code, run_outcome)`.
-    template <class Token = asio::default_completion_token_t<asio::any_io_executor>>
+    template <class Token = asio::deferred_t>
     auto async_wait(Token&& token = Token())
     {
         return asio::async_initiate<Token, void(error_code, run_outcome)>(
@@ -308,7 +314,7 @@ public:
 
     /// Waits for the exit and returns the outcome with the stderr not
     /// consumed through `stderr_lines()`. Handler: `void(error_code, finished)`.
-    template <class Token = asio::default_completion_token_t<asio::any_io_executor>>
+    template <class Token = asio::deferred_t>
     auto async_finish(Token&& token = Token())
     {
         return asio::async_initiate<Token, void(error_code, finished)>(
@@ -330,7 +336,7 @@ public:
 
     /// A line of stdout or stderr (already received or still to come)
     /// satisfies `pred`. Handler: `void(error_code, std::string line)`.
-    template <class Token = asio::default_completion_token_t<asio::any_io_executor>>
+    template <class Token = asio::deferred_t>
     auto async_wait_for_line(std::function<bool(std::string_view)> pred, std::chrono::nanoseconds deadline,
                              Token&& token = Token())
     {
@@ -345,7 +351,7 @@ public:
 
     /// `text` appears in stdout or stderr, even in an unterminated line (a
     /// prompt such as "password: "). Handler: `void(error_code)`.
-    template <class Token = asio::default_completion_token_t<asio::any_io_executor>>
+    template <class Token = asio::deferred_t>
     auto async_wait_for_output(std::string text, std::chrono::nanoseconds deadline, Token&& token = Token())
     {
         return asio::async_initiate<Token, void(error_code)>(
@@ -357,7 +363,7 @@ public:
     result<void> wait_for_output(std::string text, std::chrono::nanoseconds deadline);
 
     /// A TCP connection to 127.0.0.1:`port` succeeds. Handler: `void(error_code)`.
-    template <class Token = asio::default_completion_token_t<asio::any_io_executor>>
+    template <class Token = asio::deferred_t>
     auto async_wait_for_port(unsigned short port, std::chrono::nanoseconds deadline, Token&& token = Token())
     {
         return async_wait_for(make_port_check(port), deadline, std::forward<Token>(token));
@@ -365,7 +371,7 @@ public:
     result<void> wait_for_port(unsigned short port, std::chrono::nanoseconds deadline);
 
     /// `path` exists. Handler: `void(error_code)`.
-    template <class Token = asio::default_completion_token_t<asio::any_io_executor>>
+    template <class Token = asio::deferred_t>
     auto async_wait_for_path(std::string path, std::chrono::nanoseconds deadline, Token&& token = Token())
     {
         return async_wait_for(make_path_check(std::move(path)), deadline, std::forward<Token>(token));
@@ -374,7 +380,7 @@ public:
 
     /// `pred()` returns true (polled every 20 ms on the I/O thread).
     /// Handler: `void(error_code)`.
-    template <class Token = asio::default_completion_token_t<asio::any_io_executor>>
+    template <class Token = asio::deferred_t>
     auto async_wait_for(std::function<bool()> pred, std::chrono::nanoseconds deadline, Token&& token = Token())
     {
         return asio::async_initiate<Token, void(error_code)>(
@@ -424,8 +430,8 @@ BOOST_PROCESSKIT_DECL void initiate_wait_all(std::vector<running_process*> ps,
 /// others keep running and stay usable. Handler:
 /// `void(error_code, std::size_t, run_outcome)`. The processes must outlive
 /// the operation.
-template <class Token>
-auto async_wait_any(std::vector<running_process*> ps, Token&& token)
+template <class Token = asio::deferred_t>
+auto async_wait_any(std::vector<running_process*> ps, Token&& token = Token())
 {
     return asio::async_initiate<Token, void(error_code, std::size_t, run_outcome)>(
         [](auto handler, std::vector<running_process*> v) {
@@ -438,8 +444,8 @@ BOOST_PROCESSKIT_DECL result<std::pair<std::size_t, run_outcome>> wait_any(std::
 
 /// Completes when all of `ps` have exited, with their outcomes in order.
 /// Handler: `void(error_code, std::vector<run_outcome>)`.
-template <class Token>
-auto async_wait_all(std::vector<running_process*> ps, Token&& token)
+template <class Token = asio::deferred_t>
+auto async_wait_all(std::vector<running_process*> ps, Token&& token = Token())
 {
     return asio::async_initiate<Token, void(error_code, std::vector<run_outcome>)>(
         [](auto handler, std::vector<running_process*> v) {
