@@ -7,7 +7,7 @@
 
 #include <boost/processkit/running_process.hpp>
 
-#include "capture_fsm.hpp"
+#include "../core/run_machine.hpp"
 #include "decoder.hpp"
 #include "output_buffer.hpp"
 #include "spawn_run.hpp"
@@ -16,6 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <array>
 #include <atomic>
 #include <deque>
 #include <functional>
@@ -83,18 +84,20 @@ struct live_state : std::enable_shared_from_this<live_state>
     /// event stream, probes) must report an error instead: `cancelled` (the
     /// cancel_on token ended the run) or `status_unavailable`.
     error_code end_error;
-    /// The cancel_on token's callback fired (from any thread).
+    /// The cancel_on token's callback fired (from any thread); the machine
+    /// hears of it on the strand, after.
     std::atomic<bool> cancel_fired{false};
     std::chrono::nanoseconds duration{};
     /// Pending waits, keyed by operation id (cancellation finds them by it).
     std::list<std::pair<std::uint64_t, any_handler<void(error_code, run_outcome)>>> exit_waiters;
     std::list<std::pair<std::uint64_t, any_handler<void(error_code, finished)>>> finish_waiters;
     std::atomic<std::uint64_t> next_op_id{1};
-    asio::steady_timer timeout_timer;
-    asio::steady_timer idle_timer;
-    /// Timeout, idle timeout and grace decisions, shared with capture.
-    capture_fsm fsm;
-    bool idle_expired = false;
+    /// The run's decisions, as in capture: timeouts, idle timeout, grace,
+    /// the cancel_on stop (terminal), the teardown after the exit. Asio
+    /// cancellation of one operation, kill(), signal() and the destructor
+    /// are not its business (it only sees the exit they cause).
+    run_machine machine;
+    std::array<asio::steady_timer, timer_kind_count> timers; ///< by timer_kind: armed by the machine only
     std::optional<std::stop_callback<std::function<void()>>> stop_cb;
 
     // Stdin.

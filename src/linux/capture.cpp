@@ -2,12 +2,15 @@
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
 
-// job_runner::async_capture: one run to completion in a private group.
+// job_runner::async_capture: one run to completion in a private group. Every
+// decision of the run (timeouts, grace, cancellation, output limit,
+// teardown, completion) is the run_machine's (src/core/run_machine.hpp):
+// this operation reports the events and performs the actions.
 
 #include <boost/processkit/process_runner.hpp>
 
 #include "../backend/group_backend.hpp"
-#include "../detail/capture_fsm.hpp"
+#include "../core/run_machine.hpp"
 #include "../detail/decoder.hpp"
 #include "../detail/line_splitter.hpp"
 #include "../detail/output_buffer.hpp"
@@ -34,11 +37,37 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 using capture_handler = asio::any_completion_handler<void(error_code, process_result)>;
+using detail::cancel_grade;
+using detail::end_cause;
+using detail::timer_kind;
 
 constexpr std::size_t read_chunk = 64 * 1024;
 constexpr std::size_t max_drain = 4 * 1024 * 1024;        // per wakeup, then other work gets a turn
 constexpr std::uint64_t big_stream_bytes = 4 * 1024 * 1024; // then the pipe grows to
 constexpr std::size_t big_pipe_bytes = 1024 * 1024;
+
+detail::run_limits limits_of(const command& cmd)
+{
+    detail::run_limits l;
+    l.timeout = cmd.timeout_value();
+    l.idle_timeout = cmd.idle_timeout_value();
+    l.grace = cmd.grace_value();
+    l.soft_signal = cmd.timeout_signal_value();
+    return l;
+}
+
+// The strongest grade the emitter allows: terminal, else partial, else total.
+std::optional<cancel_grade> grade_of(asio::cancellation_type t)
+{
+    using ct = asio::cancellation_type;
+    if ((t & ct::terminal) != ct::none)
+        return cancel_grade::terminal;
+    if ((t & ct::partial) != ct::none)
+        return cancel_grade::partial;
+    if ((t & ct::total) != ct::none)
+        return cancel_grade::total;
+    return std::nullopt;
+}
 
 // The parent's side of one run.
 class capture_op : public std::enable_shared_from_this<capture_op>
@@ -46,7 +75,9 @@ class capture_op : public std::enable_shared_from_this<capture_op>
 public:
     capture_op(asio::any_io_executor ex, command cmd, capture_handler h, process_group_options opts)
         : ex_(ex), strand_(asio::make_strand(ex)), cmd_(std::move(cmd)), handler_(std::move(h)), opts_(opts),
-          out_(strand_), err_(strand_), in_(strand_), exit_watch_(strand_), timer_(strand_), idle_timer_(strand_)
+          out_(strand_), err_(strand_), in_(strand_), exit_watch_(strand_),
+          timers_{asio::steady_timer(strand_), asio::steady_timer(strand_), asio::steady_timer(strand_)},
+          machine_(limits_of(cmd_), 1, 2)
     {
     }
 
@@ -63,113 +94,121 @@ public:
         if (slot.is_connected())
         {
             std::weak_ptr<capture_op> weak = self;
-            slot.assign([weak](asio::cancellation_type) {
-                if (auto s = weak.lock())
-                    asio::post(s->strand_, [s] { s->cancel(); });
+            slot.assign([weak](asio::cancellation_type type) {
+                if (auto grade = grade_of(type))
+                    post_cancel(weak, *grade);
             });
         }
         asio::post(strand_, [self] { self->launch(); });
     }
 
 private:
+    // A cancellation from any thread reaches the machine on the strand. A
+    // refused one (total, once spawned) leaves the run going: the operation
+    // then completes as if it had not been asked.
+    static void post_cancel(const std::weak_ptr<capture_op>& weak, cancel_grade grade)
+    {
+        if (auto s = weak.lock())
+            asio::post(s->strand_, [s, grade] { s->perform(s->machine_.on_cancel(grade)); });
+    }
+
+    struct stop_fn
+    {
+        std::weak_ptr<capture_op> weak;
+        void operator()() const { post_cancel(weak, cancel_grade::terminal); }
+    };
+
     void launch()
     {
         start_time_ = clock::now();
-        if (cancel_requested_ || cmd_.cancel_token().stop_requested())
-            return fail(error(errc::cancelled)); // nothing is spawned
-
-        for (const std::string* enc : {&cmd_.stdout_encoding_value(), &cmd_.stderr_encoding_value()})
-            if (!enc->empty())
-                if (auto d = detail::decoder::create(*enc); !d)
-                    return fail(d.error()); // an unknown encoding: nothing is spawned
-
+        if (delivered_)
+            return; // cancelled before it started
+        if (cmd_.cancel_token().stop_requested())
+            return perform(machine_.on_cancel(cancel_grade::terminal)); // completes it: nothing is spawned
+        if (auto e = make_decoders())
+            return fail(*e); // an unknown encoding: nothing is spawned
         auto started = detail::spawn_run(cmd_, opts_, false);
         if (!started)
             return fail(started.error());
-        auto& child = started.value();
+        adopt(started.value());
+        watch();
+    }
+
+    // Every encoding is checked before anything is spawned. A teed stream
+    // keeps its decoder: the tee sees text, as the live streams do ("", the
+    // default, validates UTF-8, replacing invalid bytes with U+FFFD).
+    std::optional<error> make_decoders()
+    {
+        for (int i = 0; i < 2; ++i)
+        {
+            const std::string& enc = i == 0 ? cmd_.stdout_encoding_value() : cmd_.stderr_encoding_value();
+            if (enc.empty() && !tee(i))
+                continue;
+            auto d = detail::decoder::create(enc);
+            if (!d)
+                return d.error();
+            if (tee(i))
+                tee_dec_[i].emplace(std::move(d).value());
+        }
+        return std::nullopt;
+    }
+
+    void adopt(detail::started_child& child)
+    {
         group_.emplace(std::move(child.group));
         record_ = std::move(child.record);
-        int open_streams = 0;
-        if (child.stdout_r)
-            out_.assign(child.stdout_r.release()), ++open_streams;
-        if (child.stderr_r)
-            err_.assign(child.stderr_r.release()), ++open_streams;
+        detail::unique_fd* ends[2] = {&child.stdout_r, &child.stderr_r};
+        for (int i = 0; i < 2; ++i)
+        {
+            if (!*ends[i])
+            {
+                // Not captured: closed up front (no action can come before the start).
+                perform(machine_.on_stream_eof(static_cast<std::size_t>(i)));
+                continue;
+            }
+            stream(i).assign(ends[i]->release());
+            prepare_stream(i);
+        }
         if (child.stdin_w)
             in_.assign(child.stdin_w.release());
-        fsm_.emplace(open_streams, cmd_.grace_value().has_value(), native_signal(cmd_.timeout_signal_value()));
-        for (int i = 0; i < 2; ++i)
-            if (auto e = prepare_stream(i))
-            {
-                (void)group_->kill_all();
-                return fail(*e);
-            }
+    }
 
+    // The waits on the child, then the machine's start (its timers) and the
+    // cancel_on token, whose stop reaches the machine after on_started().
+    void watch()
+    {
         exit_watch_.assign(record_->pidfd);
-        exit_watch_.async_wait(asio::posix::descriptor_base::wait_read,
-                               [self = shared_from_this()](error_code) { self->on_exit_readable(); });
+        wait_exit();
         for (int i = 0; i < 2; ++i)
             if (stream(i).is_open())
                 wait_readable(i);
         if (in_.is_open())
             write_stdin();
-        if (cmd_.timeout_value())
-        {
-            timer_.expires_after(*cmd_.timeout_value());
-            timer_.async_wait([self = shared_from_this()](error_code e) {
-                if (!e)
-                    self->act(self->fsm_->on_timeout());
-            });
-        }
-        arm_idle();
+        perform(machine_.on_started());
         if (cmd_.cancel_token().stop_possible())
-        {
-            std::weak_ptr<capture_op> weak = shared_from_this();
-            stop_cb_.emplace(cmd_.cancel_token(), stop_fn{weak});
-        }
+            stop_cb_.emplace(cmd_.cancel_token(), stop_fn{weak_from_this()});
     }
 
     // Bounded capture and tee need a look at every chunk; plain capture reads
     // straight into the result buffer.
-    std::optional<error> prepare_stream(int i)
+    void prepare_stream(int i)
     {
-        if (!stream(i).is_open())
-            return std::nullopt;
         if (cmd_.buffer_policy().max_bytes || cmd_.buffer_policy().max_lines)
             bounded_[i].emplace(cmd_.buffer_policy());
-        if (i == 0 ? cmd_.stdout_tee() : cmd_.stderr_tee())
-        {
-            // The tee sees text, as the live streams do: "" (the default)
-            // validates UTF-8, replacing invalid bytes with U+FFFD.
+        if (tee(i))
             tee_split_[i].emplace(cmd_.line_end_value());
-            auto d = detail::decoder::create(i == 0 ? cmd_.stdout_encoding_value() : cmd_.stderr_encoding_value());
-            if (!d)
-                return d.error();
-            tee_dec_[i].emplace(std::move(d).value());
-        }
-        return std::nullopt;
     }
 
-    void arm_idle()
-    {
-        if (!cmd_.idle_timeout_value())
-            return;
-        idle_timer_.expires_after(*cmd_.idle_timeout_value());
-        idle_timer_.async_wait([self = shared_from_this()](error_code e) {
-            if (e)
-                return;
-            self->idle_expired_ = true;
-            self->act(self->fsm_->on_timeout());
-        });
-    }
+    const line_handler& tee(int i) const { return i == 0 ? cmd_.stdout_tee() : cmd_.stderr_tee(); }
 
     // A chunk arrived on stream i: tee its lines, bound it.
     void on_chunk(int i, std::string_view data)
     {
-        arm_idle();
+        const auto slot = static_cast<std::size_t>(i);
+        perform(machine_.on_output(slot)); // re-arms the idle timer
         seen_[i] += data.size();
         if (tee_split_[i])
         {
-            const line_handler& tee = i == 0 ? cmd_.stdout_tee() : cmd_.stderr_tee();
             std::string_view text = data;
             if (tee_dec_[i])
             {
@@ -177,51 +216,29 @@ private:
                 tee_dec_[i]->feed(data, scratch_);
                 text = scratch_;
             }
-            tee_split_[i]->feed(text, tee);
+            tee_split_[i]->feed(text, tee(i));
         }
         if (!bounded_[i])
             out_bufs_[i].append(data);
-        else if (!bounded_[i]->append(data) && !output_limit_)
-        {
-            output_limit_ = true;
-            act(fsm_->on_cancel()); // kill the tree; complete() reports output_limit
-        }
+        else if (!bounded_[i]->append(data) && !machine_.output_limited())
+            perform(machine_.on_output_limit(slot)); // kills the tree; complete() reports output_limit
     }
 
     void on_stream_end(int i)
     {
         if (tee_split_[i])
         {
-            const line_handler& tee = i == 0 ? cmd_.stdout_tee() : cmd_.stderr_tee();
             if (tee_dec_[i])
             {
                 scratch_.clear();
                 tee_dec_[i]->finish(scratch_);
-                tee_split_[i]->feed(scratch_, tee);
+                tee_split_[i]->feed(scratch_, tee(i));
             }
-            tee_split_[i]->finish(tee);
+            tee_split_[i]->finish(tee(i));
         }
         error_code ignored;
         stream(i).close(ignored);
-        act(fsm_->on_stream_closed());
-    }
-
-    struct stop_fn
-    {
-        std::weak_ptr<capture_op> weak;
-        void operator()() const
-        {
-            if (auto s = weak.lock())
-                asio::post(s->strand_, [s] { s->cancel(); });
-        }
-    };
-
-    void cancel()
-    {
-        if (!record_) // not started yet: launch() will not spawn
-            cancel_requested_ = true;
-        else
-            act(fsm_->on_cancel());
+        perform(machine_.on_stream_eof(static_cast<std::size_t>(i)));
     }
 
     asio::posix::stream_descriptor& stream(int i) { return i == 0 ? out_ : err_; }
@@ -311,49 +328,79 @@ private:
         in_.close(ignored);
     }
 
-    void on_exit_readable()
+    void wait_exit()
     {
-        if (record_->try_reap())
-            return act(fsm_->on_exit());
         exit_watch_.async_wait(asio::posix::descriptor_base::wait_read,
                                [self = shared_from_this()](error_code) { self->on_exit_readable(); });
     }
 
-    void act(detail::capture_fsm::action a)
+    void on_exit_readable()
     {
         if (delivered_)
             return;
+        auto st = record_->try_reap();
+        if (!st)
+            return wait_exit();
+        perform(machine_.on_exit(0, detail::child_exit{st->exited, st->value, st->known}));
+    }
+
+    // Performs what the machine decided, in its order: timers, signal,
+    // stdin, teardown, completion. (`exited` needs nothing here: `complete`
+    // follows it. `refused`: nothing was done, the run goes on.)
+    void perform(const detail::run_actions& a)
+    {
+        if (delivered_)
+            return;
+        for (std::size_t k = 0; k < detail::timer_kind_count; ++k)
+        {
+            if (a.disarm[k])
+                timers_[k].cancel();
+            if (a.arm[k])
+                arm_timer(static_cast<timer_kind>(k), *a.arm[k]);
+        }
         // Not kill_all(): nothing here waits for the tree to die. The exit
-        // and the EOFs arrive as events; deliver() tears the group down (so
-        // a run that completes now needs no signal first).
-        if (a.kill_signal != 0 && !a.complete)
-            (void)group_->signal(a.kill_signal == SIGKILL ? signal::kill : other_signal(a.kill_signal));
-        if (a.cancel_timer)
-        {
-            timer_.cancel();
-            idle_timer_.cancel();
-        }
-        if (a.arm_grace)
-        {
-            timer_.expires_after(*cmd_.grace_value());
-            timer_.async_wait([self = shared_from_this()](error_code e) {
-                if (!e)
-                    self->act(self->fsm_->on_grace_expired());
-            });
-        }
+        // and the EOFs come back as events.
+        if (a.signal)
+            (void)group_->signal(*a.signal);
+        if (a.close_stdin)
+            close_stdin();
+        if (a.start_teardown)
+            start_teardown();
         if (a.complete)
             complete();
     }
 
+    void arm_timer(timer_kind k, const detail::timer_arm& arm)
+    {
+        auto& timer = timers_[static_cast<std::size_t>(k)];
+        timer.expires_after(arm.after);
+        timer.async_wait([self = shared_from_this(), k, gen = arm.generation](error_code e) {
+            if (!e)
+                self->perform(self->machine_.on_timer(k, gen));
+        });
+    }
+
+    // Whatever the child left behind dies before the result is handed over,
+    // without blocking this executor while it does (the handler may run
+    // inline, the common case).
+    void start_teardown()
+    {
+        detail::async_kill_tree(strand_, group_->state(), [self = shared_from_this()](error e) {
+            self->perform(self->machine_.on_teardown_done(!e));
+        });
+    }
+
     void complete()
     {
+        if (!machine_.started())
+            return fail(error(errc::cancelled)); // cancelled before anything was spawned
+        auto st = machine_.status(0);
+        if (st && !st->known && machine_.cause() == end_cause::none)
+            return fail(status_lost());
         process_result r;
         r.duration = clock::now() - start_time_;
-        auto st = record_->status();
-        if (fsm_->timed_out())
+        if (machine_.timed_out())
             r.outcome = run_outcome::timed_out();
-        else if (st && !st->known && !fsm_->cancelled() && !output_limit_)
-            return fail(status_lost());
         else if (st && st->exited)
             r.outcome = run_outcome::exited(st->value);
         else
@@ -364,10 +411,10 @@ private:
         r.std_out_truncated = bounded_[0] && bounded_[0]->truncated();
         r.std_err_truncated = bounded_[1] && bounded_[1]->truncated();
         const std::string& err_text = cmd_.stderr_config().type() == stdio_mode::kind::merge ? r.std_out : r.std_err;
-        r.diagnostics = detail::finished_diagnostics(cmd_, r.outcome, r.duration, err_text, idle_expired_);
-        error_code ec = output_limit_       ? make_error_code(errc::output_limit)
-                        : fsm_->cancelled() ? make_error_code(errc::cancelled)
-                                            : error_code();
+        r.diagnostics = detail::finished_diagnostics(cmd_, r.outcome, r.duration, err_text, machine_.idle_expired());
+        error_code ec = machine_.output_limited() ? make_error_code(errc::output_limit)
+                        : machine_.cancelled()    ? make_error_code(errc::cancelled)
+                                                  : error_code();
         deliver(ec, std::move(r));
     }
 
@@ -393,6 +440,8 @@ private:
         deliver(e.code(), std::move(r));
     }
 
+    // The tree is torn down already (the machine completes only then) or was
+    // never spawned. Streams still open after a failed teardown close here.
     void deliver(error_code ec, process_result r)
     {
         delivered_ = true;
@@ -401,25 +450,13 @@ private:
         if (slot.is_connected())
             slot.clear();
         error_code ignored;
-        timer_.cancel();
-        idle_timer_.cancel();
+        for (auto& t : timers_)
+            t.cancel();
         out_.close(ignored);
         err_.close(ignored);
         in_.close(ignored);
         if (exit_watch_.is_open())
             exit_watch_.release();
-        if (!group_)
-            return hand_over(ec, std::move(r));
-        // Whatever is left of the tree dies before the result is handed
-        // over, without blocking this executor while it does.
-        detail::async_kill_tree(strand_, group_->state(),
-                                [self = shared_from_this(), ec, r = std::move(r)](error) mutable {
-                                    self->hand_over(ec, std::move(r));
-                                });
-    }
-
-    void hand_over(error_code ec, process_result r)
-    {
         group_.reset(); // the tree is dead: this only gives the cgroup back
         auto h = std::move(handler_);
         auto hex = asio::get_associated_executor(h, ex_);
@@ -432,16 +469,14 @@ private:
     capture_handler handler_;
     process_group_options opts_;
     asio::posix::stream_descriptor out_, err_, in_, exit_watch_;
-    asio::steady_timer timer_;
-    asio::steady_timer idle_timer_;
+    std::array<asio::steady_timer, detail::timer_kind_count> timers_; ///< by timer_kind
+    detail::run_machine machine_;
     std::array<std::optional<detail::byte_capture>, 2> bounded_;
     std::array<std::optional<detail::line_splitter>, 2> tee_split_;
     std::array<std::optional<detail::decoder>, 2> tee_dec_;
     std::string scratch_;
-    bool output_limit_ = false;
     std::optional<process_group> group_;
     std::shared_ptr<detail::child_record> record_;
-    std::optional<detail::capture_fsm> fsm_;
     std::optional<std::stop_callback<stop_fn>> stop_cb_;
     std::array<detail::growing_string, 2> out_bufs_; ///< unbounded capture: the output itself
     std::array<std::uint64_t, 2> seen_{0, 0};      ///< bytes read per stream
@@ -449,8 +484,6 @@ private:
     std::unique_ptr<char[]> chunk_;                ///< read buffer, allocated on the first byte
     std::size_t stdin_off_ = 0;
     clock::time_point start_time_ = clock::now();
-    bool idle_expired_ = false;
-    bool cancel_requested_ = false;
     bool delivered_ = false;
 };
 

@@ -33,6 +33,16 @@ namespace {
 using clock = std::chrono::steady_clock;
 constexpr auto poll_interval = std::chrono::milliseconds(20);
 
+run_limits limits_of(const command& cmd)
+{
+    run_limits l;
+    l.timeout = cmd.timeout_value();
+    l.idle_timeout = cmd.idle_timeout_value();
+    l.grace = cmd.grace_value();
+    l.soft_signal = cmd.timeout_signal_value();
+    return l;
+}
+
 // The executor behind `start(cmd)`: one I/O thread for the whole process.
 // At exit the thread is stopped and joined and the work guard destroyed; the
 // io_context itself stays (reachable through `ctx`), because a process
@@ -107,7 +117,8 @@ bool streams_done(const live_state& s)
 }
 
 void check_probes_after_exit(live_state& s);
-void on_tree_dead(live_state& s, exit_status st);
+void perform(live_state& s, const run_actions& a);
+void pump_stdin(live_state& s);
 void deliver_events(live_state& s);
 void deliver_finish(live_state& s);
 
@@ -272,37 +283,7 @@ void end_stream(live_state& s, int which)
     deliver_events(s);
     deliver_finish(s);
     check_probes_after_exit(s);
-}
-
-// Performs what the capture_fsm decided about timeouts (the live run's
-// completion is its own: the FSM's `complete` is not used here).
-void act(live_state& s, capture_fsm::action a)
-{
-    // Not kill_all(): the exit watch sees the child die and tears the rest
-    // of the tree down without blocking the strand.
-    if (a.kill_signal != 0)
-        (void)s.group->signal(other_signal(a.kill_signal));
-    if (a.arm_grace)
-    {
-        s.timeout_timer.expires_after(*s.cmd.grace_value());
-        s.timeout_timer.async_wait([self = s.shared_from_this()](error_code ec) {
-            if (!ec)
-                act(*self, self->fsm.on_grace_expired());
-        });
-    }
-}
-
-void arm_idle(live_state& s)
-{
-    if (!s.cmd.idle_timeout_value() || s.outcome)
-        return;
-    s.idle_timer.expires_after(*s.cmd.idle_timeout_value());
-    s.idle_timer.async_wait([self = s.shared_from_this()](error_code ec) {
-        if (ec || self->outcome || self->fsm.timed_out())
-            return;
-        self->idle_expired = true;
-        act(*self, self->fsm.on_timeout());
-    });
+    perform(s, s.machine.on_stream_eof(static_cast<std::size_t>(which)));
 }
 
 void read_available(live_state& s, int which);
@@ -340,7 +321,7 @@ void read_available(live_state& s, int which)
         split_text(s, which);
         deliver_lines(s, which);
         deliver_events(s);
-        arm_idle(s);
+        perform(s, s.machine.on_output(static_cast<std::size_t>(which))); // re-arms the idle timer
         asio::post(s.strand, [self = s.shared_from_this(), which] { read_available(*self, which); });
         return;
     }
@@ -381,7 +362,7 @@ finished make_finished(live_state& s)
             f.std_err += err->queue.pop();
         }
     }
-    f.diagnostics = finished_diagnostics(s.cmd, f.outcome, f.duration, f.std_err, s.idle_expired);
+    f.diagnostics = finished_diagnostics(s.cmd, f.outcome, f.duration, f.std_err, s.machine.idle_expired());
     if (s.end_error == errc::status_unavailable)
     {
         f.diagnostics.exit_code.reset();
@@ -415,37 +396,42 @@ void fail_writes(live_state& s)
     s.in.close(ignored);
 }
 
+void wait_exit(live_state& s);
+
 void on_exit(live_state& s)
 {
     auto st = s.record->try_reap();
     if (!st)
-    {
-        s.exit_watch.async_wait(asio::posix::descriptor_base::wait_read,
-                                [self = s.shared_from_this()](error_code) { on_exit(*self); });
-        return;
-    }
+        return wait_exit(s);
     s.duration = clock::now() - s.start_time;
-    // The run is over: nothing it left behind survives, and the waiters
-    // hear of the exit once the tree is dead.
-    async_kill_tree(s.strand, s.group->state(),
-                    [self = s.shared_from_this(), st = *st](error) { on_tree_dead(*self, st); });
+    // The machine tears the tree down; the waiters hear of the exit once
+    // nothing the run left behind survives (its `exited`: on_tree_dead).
+    perform(s, s.machine.on_exit(0, child_exit{st->exited, st->value, st->known}));
 }
 
-void on_tree_dead(live_state& s, exit_status st)
+void wait_exit(live_state& s)
 {
-    (void)s.fsm.on_exit();
-    if (s.fsm.timed_out())
+    s.exit_watch.async_wait(asio::posix::descriptor_base::wait_read,
+                            [self = s.shared_from_this()](error_code) { on_exit(*self); });
+}
+
+// The machine's `exited`: the exit is final, the exit waiters are answered.
+// (finish, the probes and the event stream also wait for the streams' EOF.)
+void on_tree_dead(live_state& s)
+{
+    const child_exit st = s.machine.status(0).value();
+    const bool timed_out = s.machine.timed_out();
+    if (timed_out)
         s.outcome = run_outcome::timed_out();
     else if (st.exited)
         s.outcome = run_outcome::exited(st.value);
     else
         s.outcome = run_outcome::signalled(st.value);
-    if (!s.fsm.timed_out() && s.cancel_fired)
+    // cancel_fired: also a stop whose cancellation the exit overtook on the strand.
+    if (s.machine.cancelled() || (!timed_out && s.cancel_fired))
         s.end_error = code(errc::cancelled);
-    else if (!s.fsm.timed_out() && !st.known)
+    else if (!timed_out && !st.known)
         s.end_error = code(errc::status_unavailable); // `outcome` is unknown: never shown as a value
-    s.timeout_timer.cancel();
-    s.idle_timer.cancel();
     s.stop_cb.reset();
     if (s.exit_watch.is_open())
         s.exit_watch.release(); // the record owns the pidfd
@@ -454,11 +440,84 @@ void on_tree_dead(live_state& s, exit_status st)
         complete(s, std::move(s.exit_waiters.front().second), s.end_error, *s.outcome);
         s.exit_waiters.pop_front();
     }
-    if (!s.writing)
-        fail_writes(s);
     deliver_events(s);
     deliver_finish(s);
     check_probes_after_exit(s);
+}
+
+// ---------------------------------------------------------------- the run machine
+
+void arm_timer(live_state& s, timer_kind k, const timer_arm& arm)
+{
+    auto& timer = s.timers[static_cast<std::size_t>(k)];
+    timer.expires_after(arm.after);
+    timer.async_wait([self = s.shared_from_this(), k, gen = arm.generation](error_code ec) {
+        if (!ec)
+            perform(*self, self->machine.on_timer(k, gen));
+    });
+}
+
+// Kills what the child left behind and waits, off the strand's critical
+// path, until the tree is empty (the handler may run inline).
+void start_teardown(live_state& s)
+{
+    async_kill_tree(s.strand, s.group->state(), [self = s.shared_from_this()](error e) {
+        perform(*self, self->machine.on_teardown_done(!e));
+    });
+}
+
+// Performs what the machine decided, in its order. (`complete` needs nothing
+// here: the consumers of the end wait for the streams themselves.)
+void perform(live_state& s, const run_actions& a)
+{
+    for (std::size_t k = 0; k < timer_kind_count; ++k)
+    {
+        if (a.disarm[k])
+            s.timers[k].cancel();
+        if (a.arm[k])
+            arm_timer(s, static_cast<timer_kind>(k), *a.arm[k]);
+    }
+    // Not kill_all(): the strand never blocks; the exit comes back as an event.
+    if (a.signal)
+        (void)s.group->signal(*a.signal);
+    if (a.close_stdin && !s.writing)
+        fail_writes(s); // a write under way fails on its own (EPIPE, or the wait's error)
+    if (a.start_teardown)
+        start_teardown(s);
+    if (a.exited)
+        on_tree_dead(s);
+}
+
+// A cancel_on stop, from any thread: the machine hears of it on the strand
+// (registered only after on_started(), so it never reads as a cancel before
+// the spawn). cancel_fired is set at once.
+void watch_stop_token(live_state& s)
+{
+    if (!s.cmd.cancel_token().stop_possible())
+        return;
+    std::weak_ptr<live_state> weak = s.shared_from_this();
+    s.stop_cb.emplace(s.cmd.cancel_token(), std::function<void()>([weak] {
+                          auto sp = weak.lock();
+                          if (!sp)
+                              return;
+                          sp->cancel_fired = true;
+                          asio::post(sp->strand, [sp] { perform(*sp, sp->machine.on_cancel(cancel_grade::terminal)); });
+                      }));
+}
+
+// The run's first turn on the strand.
+void begin(live_state& s)
+{
+    wait_exit(s);
+    for (std::size_t i = 0; i < s.streams.size(); ++i)
+        if (s.streams[i])
+            wait_readable(s, static_cast<int>(i));
+        else
+            perform(s, s.machine.on_stream_eof(i)); // not captured: no action, before the start
+    if (!s.writes.empty())
+        pump_stdin(s);
+    perform(s, s.machine.on_started());
+    watch_stop_token(s);
 }
 
 // ---------------------------------------------------------------- events
@@ -635,8 +694,8 @@ live_state::stream::stream(asio::any_io_executor e, const command& c)
 }
 
 live_state::live_state(asio::any_io_executor e, command c)
-    : ex(e), strand(asio::make_strand(e)), cmd(std::move(c)), exit_watch(strand), timeout_timer(strand),
-      idle_timer(strand), fsm(0, cmd.grace_value().has_value(), native_signal(cmd.timeout_signal_value())), in(strand)
+    : ex(e), strand(asio::make_strand(e)), cmd(std::move(c)), exit_watch(strand), machine(limits_of(cmd), 1, 2),
+      timers{asio::steady_timer(strand), asio::steady_timer(strand), asio::steady_timer(strand)}, in(strand)
 {
 }
 
@@ -696,38 +755,7 @@ result<running_process> start(asio::any_io_executor ex, command cmd, const proce
             s->writes.push_back({s->cmd.stdin_config().data(), [](error_code) {}});
     }
     s->exit_watch.assign(s->record->pidfd);
-    if (s->cmd.cancel_token().stop_possible())
-    {
-        // A stop kills the tree; the callback is dropped when the run ends.
-        // (Registered before any work is posted: on_exit resets it on the strand.)
-        std::weak_ptr<detail::live_state> weak = s;
-        s->stop_cb.emplace(s->cmd.cancel_token(), std::function<void()>([weak] {
-                               if (auto sp = weak.lock())
-                               {
-                                   sp->cancel_fired = true;
-                                   (void)sp->group->signal(processkit::signal::kill); // the exit watch tears down
-                               }
-                           }));
-    }
-
-    asio::post(s->strand, [s] {
-        auto& st = *s;
-        st.exit_watch.async_wait(asio::posix::descriptor_base::wait_read, [s](error_code) { detail::on_exit(*s); });
-        for (int i = 0; i < 2; ++i)
-            if (st.streams[i])
-                detail::wait_readable(st, i);
-        if (!st.writes.empty())
-            detail::pump_stdin(st);
-        if (auto t = st.cmd.timeout_value())
-        {
-            st.timeout_timer.expires_after(*t);
-            st.timeout_timer.async_wait([s](error_code ec) {
-                if (!ec && !s->outcome)
-                    detail::act(*s, s->fsm.on_timeout());
-            });
-        }
-        detail::arm_idle(st);
-    });
+    asio::post(s->strand, [s] { detail::begin(*s); });
     return running_process(std::move(s));
 }
 

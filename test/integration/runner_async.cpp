@@ -276,9 +276,89 @@ BOOST_AUTO_TEST_CASE(cancel_slot_partial)
     cancel_through_slot(asio::cancellation_type::partial, 300ms);
 }
 
+// A total cancellation must leave no side effect: once the child is spawned
+// none can be had, so it is refused and the run goes on to its normal result.
 BOOST_AUTO_TEST_CASE(cancel_slot_total)
 {
-    cancel_through_slot(asio::cancellation_type::total, 300ms);
+    asio::io_context ctx;
+    asio::cancellation_signal signal;
+    std::optional<error_code> got;
+    std::string out;
+    int calls = 0;
+    pk::async_run(ctx.get_executor(), pk_test::helper_command({"tree", "2", "1500"}),
+                  asio::bind_cancellation_slot(signal.slot(), [&](error_code ec, std::string o) {
+                      got = ec;
+                      out = std::move(o);
+                      ++calls;
+                  }));
+    asio::steady_timer timer(ctx, 300ms);
+    timer.async_wait([&](error_code) { signal.emit(asio::cancellation_type::total); });
+    auto t0 = std::chrono::steady_clock::now();
+    ctx.run();
+    auto ms = pk_test::ms_since(t0);
+    BOOST_TEST_MESSAGE("completed after " << ms << " ms");
+    BOOST_TEST(calls == 1);
+    BOOST_TEST_REQUIRE(got.has_value());
+    BOOST_TEST(!*got, "refused: the run completes normally, not " << got->message());
+    BOOST_TEST(ms >= 1400, "the child ran to its end (" << ms << " ms)");
+    BOOST_TEST(ms < 10000);
+    BOOST_TEST(pk_test::pid_lines(out).size() == 3u, "the whole tree reported: " << out);
+    BOOST_TEST(pk_test::children_after().empty(), "the whole tree is gone");
+}
+
+// A partial cancellation escalates as a timeout does: the soft signal first,
+// SIGKILL only once the grace has passed. The run fails with cancelled.
+BOOST_AUTO_TEST_CASE(cancel_slot_partial_sends_the_soft_signal_then_kills_after_the_grace)
+{
+    struct ended
+    {
+        error_code ec;
+        pk::process_result r;
+        long long ms_after_cancel = -1;
+    };
+    // Emits partial cancellation once `trigger` is printed (or after 300 ms).
+    auto run = [](pk::command cmd, std::optional<std::string> trigger) {
+        asio::io_context ctx;
+        asio::cancellation_signal signal;
+        std::optional<std::chrono::steady_clock::time_point> cancelled_at;
+        auto cancel = [&] {
+            cancelled_at = std::chrono::steady_clock::now();
+            signal.emit(asio::cancellation_type::partial);
+        };
+        if (trigger)
+            cmd.on_stdout_line([&, t = *trigger](std::string_view line) {
+                if (line == t)
+                    asio::post(ctx, cancel);
+            });
+        std::optional<ended> e;
+        pk::default_runner().async_capture(
+            ctx.get_executor(), std::move(cmd),
+            asio::bind_cancellation_slot(signal.slot(), [&](error_code ec, pk::process_result r) {
+                e = ended{ec, std::move(r), cancelled_at ? pk_test::ms_since(*cancelled_at) : -1};
+            }));
+        asio::steady_timer timer(ctx, 300ms);
+        if (!trigger)
+            timer.async_wait([&](error_code) { cancel(); });
+        ctx.run();
+        BOOST_TEST_REQUIRE(e.has_value());
+        return std::move(*e);
+    };
+
+    // SIGTERM ignored once "ready" is out: only the SIGKILL after the grace ends it.
+    auto stubborn = run(pk_test::helper_command({"ignore-term", "30000"}).timeout_grace(400ms), "ready");
+    BOOST_TEST(stubborn.ec == pk::errc::cancelled, stubborn.ec.message());
+    BOOST_TEST((stubborn.r.signal() == pk::native_signal(pk::signal::kill)), "outcome " << stubborn.r.outcome);
+    BOOST_TEST(stubborn.ms_after_cancel >= 350,
+               "SIGKILL came only after the grace (" << stubborn.ms_after_cancel << " ms)");
+    BOOST_TEST(stubborn.ms_after_cancel < 5000);
+
+    // A child that honours the soft signal ends at once, without the grace.
+    auto polite = run(pk_test::helper_command({"sleep", "30000"}).timeout_grace(20000ms), std::nullopt);
+    BOOST_TEST(polite.ec == pk::errc::cancelled, polite.ec.message());
+    BOOST_TEST((polite.r.signal() == pk::native_signal(pk::signal::term)), "outcome " << polite.r.outcome);
+    BOOST_TEST(polite.ms_after_cancel >= 0);
+    BOOST_TEST(polite.ms_after_cancel < 5000, "the 20 s grace was not waited for");
+    BOOST_TEST(pk_test::children_after().empty());
 }
 
 BOOST_AUTO_TEST_CASE(cancel_slot_right_after_initiation)
