@@ -89,15 +89,15 @@ bool group_backend::wait_empty(clock::time_point deadline)
 error kill_tree(group_backend& g) noexcept
 {
     auto deadline = group_backend::clock::now() + g.options.teardown_timeout;
-    if (error e = g.begin_kill())
+    bool empty = false;
+    if (error e = g.begin_kill(empty))
     {
         (void)g.end_kill(false);
         return e;
     }
-    bool empty = false;
     try
     {
-        empty = g.wait_empty(deadline);
+        empty = empty || g.wait_empty(deadline);
     }
     catch (const std::bad_alloc&)
     {

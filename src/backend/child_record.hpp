@@ -30,7 +30,8 @@ struct exit_status
 /// group only watches it.
 struct child_record
 {
-    child_record(int p, int fd, bool own) noexcept : pid(p), pidfd(fd), owned(own) {}
+    /// Notes `p` as held (note_held) until it is reaped.
+    child_record(int p, int fd, bool own) noexcept;
     child_record(const child_record&) = delete;
     child_record& operator=(const child_record&) = delete;
     /// An owned child that nobody reaped is killed and reaped; the pidfd is closed.

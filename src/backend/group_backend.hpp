@@ -57,9 +57,11 @@ public:
 
     // Teardown, in three steps, so that one caller can wait blocking (the
     // destructor, kill_all, the sync API) and another asynchronously.
-    /// Kills every member now (SIGKILL or the mechanism's equivalent). An
-    /// error: the kill could not be sent, waiting is pointless.
-    virtual error begin_kill() noexcept = 0;
+    /// Kills every member now (SIGKILL or the mechanism's equivalent).
+    /// `empty`: there is nothing to wait for (the tree was gone already, the
+    /// common case once its child has exited). An error: the kill could not
+    /// be sent, waiting is pointless.
+    virtual error begin_kill(bool& empty) noexcept = 0;
     /// Whether no live member is left. `thorough`: also the expensive check
     /// (a walk of the process table), not only the cheap one.
     virtual bool tree_empty(bool thorough) = 0;

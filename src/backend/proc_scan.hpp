@@ -12,6 +12,7 @@
 
 #include <boost/processkit/process_group.hpp>
 
+#include <chrono>
 #include <functional>
 #include <vector>
 
@@ -46,10 +47,21 @@ private:
     int fd_ = -1;
 };
 
+/// The pids this process holds a handle to (a child_record, a process_ref)
+/// and has not reaped: whoever holds one reaps it, so it is never a stray.
+void note_held(int pid) noexcept;
+void note_released(int pid) noexcept;
+bool is_held(int pid) noexcept;
+
 /// Whether this process is a child subreaper.
 bool is_subreaper() noexcept;
 /// Live members (zombies excluded) of the process groups `pgids`.
 std::vector<member_info> pgroup_members(const std::vector<int>& pgids);
+/// Whether a live process (zombies excluded) is in one of `pgids`, from a
+/// walk of the process table that started after `after`. One walk serves
+/// every caller waiting at the same time (many groups torn down at once
+/// share it), so the cost does not grow with the number of groups.
+bool pgroups_populated(const std::vector<int>& pgids, std::chrono::steady_clock::time_point after);
 /// The live descendants of `roots` that are in none of `pgids`: they called
 /// setsid() (or setpgid) and left. Found through parentage, so only while
 /// the chain of parents back to a root is alive.
@@ -58,8 +70,11 @@ std::vector<int> descendants_outside(const std::vector<int>& roots, const std::v
 /// dying parent has not handed it over yet is retried for up to a second
 /// when `subreaper`; else one look. Empties `orphans`.
 void reap_orphans(std::vector<process_ref>& orphans, bool subreaper);
-/// Reaps our zombie children (as a subreaper) that `ours` claims and that are
-/// not in `skip`: members forked while a kill was under way, never seen alive.
+/// Reaps our zombie children (as a subreaper) that `ours` claims and that
+/// nobody holds (is_held) and that are not in `skip` (the group's direct
+/// children: their handles reap them): members forked while a kill was under
+/// way, never seen alive. Held children are skipped unread, so the cost does not grow
+/// with the number of runs being torn down at once.
 void reap_strays(const std::vector<int>& skip, const std::function<bool(int pid)>& ours);
 /// The process group of `pid`, or -1.
 int pgid_of(int pid);

@@ -126,6 +126,27 @@ bool cgroup_populated(int dirfd)
     return pos != std::string::npos && ev->compare(pos + 10, 1, "1") == 0;
 }
 
+bool cgroup_populated(const cgroup_dir& dir) noexcept
+{
+    if (dir.events_fd < 0)
+        return dir.dirfd >= 0 && cgroup_populated(dir.dirfd);
+    return cgroup_events_populated(dir.events_fd);
+}
+
+bool cgroup_events_populated(int events_fd) noexcept
+{
+    char buf[256];
+    ssize_t n;
+    do
+        n = ::pread(events_fd, buf, sizeof buf - 1, 0);
+    while (n < 0 && errno == EINTR);
+    if (n <= 0)
+        return false; // gone: nothing can live in it
+    buf[n] = '\0';
+    const char* p = std::strstr(buf, "populated ");
+    return p && p[10] == '1';
+}
+
 namespace {
 
 // The sub-cgroups (directories) of a cgroup directory.
@@ -262,7 +283,7 @@ bool cgroup_park(cgroup_dir& dir) noexcept
 {
     try
     {
-        if (pool_destroyed || dir.dirfd < 0 || cgroup_populated(dir.dirfd))
+        if (pool_destroyed || dir.dirfd < 0 || cgroup_populated(dir))
             return false;
         auto& p = pool();
         std::lock_guard<std::mutex> lk(p.mu);
@@ -294,7 +315,9 @@ result<cgroup_dir> cgroup_create(const cgroup_host& host)
     dir.dirfd = above_stdio(::open(dir.path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dir.dirfd >= 0)
         dir.procs_fd = above_stdio(::openat(dir.dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC));
-    if (dir.dirfd < 0 || dir.procs_fd < 0)
+    if (dir.procs_fd >= 0)
+        dir.events_fd = above_stdio(::openat(dir.dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC));
+    if (dir.dirfd < 0 || dir.procs_fd < 0 || dir.events_fd < 0)
     {
         int e = errno;
         cgroup_remove(dir);
@@ -370,11 +393,10 @@ error cgroup_kill_and_wait(int dirfd, std::chrono::milliseconds timeout, bool& k
 
 void cgroup_remove(cgroup_dir& dir) noexcept
 {
-    if (dir.procs_fd >= 0)
-        ::close(dir.procs_fd);
-    if (dir.dirfd >= 0)
-        ::close(dir.dirfd);
-    dir.procs_fd = dir.dirfd = -1;
+    for (int fd : {dir.events_fd, dir.procs_fd, dir.dirfd})
+        if (fd >= 0)
+            ::close(fd);
+    dir.events_fd = dir.procs_fd = dir.dirfd = -1;
     if (!dir.path.empty())
     {
         try

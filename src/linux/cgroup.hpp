@@ -41,6 +41,7 @@ struct cgroup_dir
     std::string path;
     int dirfd = -1;
     int procs_fd = -1;
+    int events_fd = -1; ///< cgroup.events, kept open: one pread tells `populated`
 };
 
 result<cgroup_dir> cgroup_create(const cgroup_host& host);
@@ -61,6 +62,10 @@ error cgroup_kill(int dirfd, bool& killed) noexcept;
 error cgroup_kill_and_wait(int dirfd, std::chrono::milliseconds timeout, bool& killed) noexcept;
 /// Whether the cgroup (or a sub-cgroup) has a live process (`populated 1`).
 bool cgroup_populated(int dirfd);
+/// The same, read with one pread from the cgroup's open cgroup.events.
+bool cgroup_populated(const cgroup_dir& dir) noexcept;
+/// The same from an open cgroup.events (a seq file: pread at 0 reads it anew).
+bool cgroup_events_populated(int events_fd) noexcept;
 /// Waits until `populated 0` without killing (bounded by `timeout`); true if empty.
 bool cgroup_wait_empty(int dirfd, std::chrono::milliseconds timeout) noexcept;
 /// rmdir (sub-cgroups first); closes the fds.

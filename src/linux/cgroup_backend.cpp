@@ -34,9 +34,9 @@ namespace {
 // ends the wait at the deadline.
 struct events_wait : std::enable_shared_from_this<events_wait>
 {
-    events_wait(asio::any_io_executor ex, int dirfd, int events_fd, group_backend::clock::time_point d,
+    events_wait(asio::any_io_executor ex, int events_fd, group_backend::clock::time_point d,
                 asio::any_completion_handler<void(bool)> h)
-        : events(ex, events_fd), timer(ex), dirfd(dirfd), deadline(d), handler(std::move(h))
+        : events(ex, events_fd), timer(ex), deadline(d), handler(std::move(h))
     {
     }
 
@@ -51,7 +51,7 @@ struct events_wait : std::enable_shared_from_this<events_wait>
                               if (!ec && gen == self->generation)
                                   self->check();
                           });
-        bool empty = !cgroup_populated(dirfd);
+        bool empty = !cgroup_events_populated(events.native_handle());
         auto now = group_backend::clock::now();
         if (empty || now >= deadline)
             return finish(empty);
@@ -74,7 +74,6 @@ struct events_wait : std::enable_shared_from_this<events_wait>
 
     asio::posix::stream_descriptor events;
     asio::steady_timer timer;
-    int dirfd; // the backend, kept alive by the caller, owns it
     group_backend::clock::time_point deadline;
     asio::any_completion_handler<void(bool)> handler;
     std::uint64_t generation = 0;
@@ -123,17 +122,24 @@ public:
 
     error adopt(int pid) override { return cgroup_write(dir_.dirfd, "cgroup.procs", std::to_string(pid)); }
 
-    error begin_kill() noexcept override
+    error begin_kill(bool& empty) noexcept override
     {
         orphans_.clear();
         direct_.clear();
         subreaper_ = is_subreaper();
-        if (dir_.dirfd < 0)
-            return {};
         try
         {
             for (auto& c : children)
                 direct_.push_back(c->pid);
+        }
+        catch (const std::bad_alloc&)
+        {
+        }
+        empty = dir_.dirfd < 0 || !cgroup_populated(dir_);
+        if (empty) // an empty cgroup is not killed: it stays reusable
+            return {};
+        try
+        {
             // Members that are not our children: once killed, the ones
             // reparented to us (as a subreaper) are reaped through these.
             if (subreaper_)
@@ -145,13 +151,11 @@ public:
         catch (const std::bad_alloc&)
         {
         }
-        bool killed = false;
-        error e = cgroup_kill(dir_.dirfd, killed);
-        killed_ = killed_ || killed;
-        return e;
+        killed_ = true; // even if the write fails half-way: never reuse this cgroup
+        return cgroup_write(dir_.dirfd, "cgroup.kill", "1");
     }
 
-    bool tree_empty(bool) override { return dir_.dirfd < 0 || !cgroup_populated(dir_.dirfd); }
+    bool tree_empty(bool) override { return dir_.dirfd < 0 || !cgroup_populated(dir_); }
 
     bool wait_empty(clock::time_point deadline) override
     {
@@ -186,21 +190,22 @@ public:
         diagnostics d;
         d.step = "cgroup.kill";
         d.detail = "the cgroup was still populated after the teardown timeout";
-        return error(make_error_code(boost::system::errc::timed_out), std::move(d));
+        return error(make_error_code(errc::teardown_timeout), std::move(d));
     }
 
     void async_wait_empty(asio::any_io_executor ex, clock::time_point deadline,
                           asio::any_completion_handler<void(bool)> handler) override
     {
-        int dirfd;
+        int fd;
         {
+            // Its own descriptor (sharing the open file): a close of the
+            // group meanwhile cannot pull the registered one away.
             std::lock_guard<std::mutex> lk(mu);
-            dirfd = dir_.dirfd;
+            fd = dir_.events_fd < 0 ? -1 : ::fcntl(dir_.events_fd, F_DUPFD_CLOEXEC, 3);
         }
-        int fd = dirfd < 0 ? -1 : ::openat(dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
         if (fd < 0) // no events file to wait on: poll
             return group_backend::async_wait_empty(std::move(ex), deadline, std::move(handler));
-        std::make_shared<events_wait>(std::move(ex), dirfd, fd, deadline, std::move(handler))->check();
+        std::make_shared<events_wait>(std::move(ex), fd, deadline, std::move(handler))->check();
     }
 
     void release() noexcept override

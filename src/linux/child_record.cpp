@@ -9,6 +9,7 @@
 #if BOOST_PROCESSKIT_LINUX
 
 #include "../backend/child_record.hpp"
+#include "../backend/proc_scan.hpp"
 #include "pidfd.hpp"
 
 #include <chrono>
@@ -18,6 +19,8 @@ namespace boost {
 namespace processkit {
 namespace detail {
 
+child_record::child_record(int p, int fd, bool own) noexcept : pid(p), pidfd(fd), owned(own) { note_held(p); }
+
 child_record::~child_record()
 {
     if (owned && !reaped())
@@ -25,6 +28,8 @@ child_record::~child_record()
         send_signal(SIGKILL);
         try_reap(true);
     }
+    if (!reaped())
+        note_released(pid);
     ::close(pidfd);
 }
 
@@ -53,11 +58,13 @@ std::optional<exit_status> child_record::try_reap(bool block)
             status_ = WIFEXITED(ws) ? exit_status{true, WEXITSTATUS(ws)} : exit_status{false, WTERMSIG(ws)};
         else
             status_ = exit_status{false, 0, false};
+        note_released(pid);
         return status_;
     }
     if (info.si_pid == 0)
         return std::nullopt; // still running
     status_ = exit_status{info.si_code == CLD_EXITED, info.si_status};
+    note_released(pid);
     return status_;
 }
 

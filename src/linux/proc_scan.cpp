@@ -15,7 +15,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <mutex>
 #include <set>
 #include <sys/prctl.h>
 #include <thread>
@@ -24,12 +26,62 @@ namespace boost {
 namespace processkit {
 namespace detail {
 
+namespace {
+
+struct held_pids
+{
+    std::mutex mu;
+    std::vector<int> pids; // a pid may be held twice (a child_record and a process_ref)
+};
+
+held_pids& held()
+{
+    static held_pids h;
+    return h;
+}
+
+} // namespace
+
+void note_held(int pid) noexcept
+{
+    auto& h = held();
+    std::lock_guard<std::mutex> lk(h.mu);
+    try
+    {
+        h.pids.push_back(pid);
+    }
+    catch (const std::bad_alloc&)
+    {
+    }
+}
+
+void note_released(int pid) noexcept
+{
+    auto& h = held();
+    std::lock_guard<std::mutex> lk(h.mu);
+    if (auto it = std::find(h.pids.begin(), h.pids.end(), pid); it != h.pids.end())
+    {
+        *it = h.pids.back();
+        h.pids.pop_back();
+    }
+}
+
+bool is_held(int pid) noexcept
+{
+    auto& h = held();
+    std::lock_guard<std::mutex> lk(h.mu);
+    return std::find(h.pids.begin(), h.pids.end(), pid) != h.pids.end();
+}
+
 process_ref process_ref::open(int pid) noexcept
 {
     process_ref r;
     int fd = above_stdio(pidfd_open(pid));
     if (fd >= 0)
+    {
         r.pid_ = pid, r.fd_ = fd;
+        note_held(pid);
+    }
     return r;
 }
 
@@ -38,7 +90,7 @@ process_ref& process_ref::operator=(process_ref&& o) noexcept
     if (this != &o)
     {
         if (fd_ >= 0)
-            ::close(fd_);
+            ::close(fd_), note_released(pid_);
         pid_ = o.pid_;
         fd_ = o.fd_;
         o.pid_ = o.fd_ = -1;
@@ -49,7 +101,7 @@ process_ref& process_ref::operator=(process_ref&& o) noexcept
 process_ref::~process_ref()
 {
     if (fd_ >= 0)
-        ::close(fd_);
+        ::close(fd_), note_released(pid_);
 }
 
 bool process_ref::exited() const noexcept { return fd_ < 0 || pidfd_exited(fd_); }
@@ -96,6 +148,56 @@ std::vector<member_info> pgroup_members(const std::vector<int>& pgids)
             out.push_back(st->info);
     }
     return out;
+}
+
+namespace {
+
+// The pgids of every live process, sorted, as one walk of /proc found them.
+struct pgid_snapshot
+{
+    std::mutex mu;
+    std::chrono::steady_clock::time_point started{};
+    std::vector<int> pgids;
+};
+
+pgid_snapshot& snapshot()
+{
+    static pgid_snapshot s;
+    return s;
+}
+
+// The process group of a live process, or -1 (gone, or a zombie): only the
+// fields up to the pgid are parsed.
+int live_pgid(int pid)
+{
+    auto text = read_file("/proc/" + std::to_string(pid) + "/stat");
+    if (!text)
+        return -1;
+    auto close = text->rfind(')'); // comm may contain spaces and ')'
+    if (close == std::string::npos || close + 2 >= text->size() || (*text)[close + 2] == 'Z')
+        return -1;
+    int ppid = 0, pgid = -1;
+    char state = 0;
+    return std::sscanf(text->c_str() + close + 2, "%c %d %d", &state, &ppid, &pgid) == 3 ? pgid : -1;
+}
+
+} // namespace
+
+bool pgroups_populated(const std::vector<int>& pgids, std::chrono::steady_clock::time_point after)
+{
+    auto& s = snapshot();
+    std::lock_guard<std::mutex> lk(s.mu);
+    if (s.started <= after)
+    {
+        s.started = std::chrono::steady_clock::now();
+        s.pgids.clear();
+        for (int pid : all_pids())
+            if (int pgid = live_pgid(pid); pgid > 0)
+                s.pgids.push_back(pgid);
+        std::sort(s.pgids.begin(), s.pgids.end());
+    }
+    return std::any_of(pgids.begin(), pgids.end(),
+                       [&](int pgid) { return std::binary_search(s.pgids.begin(), s.pgids.end(), pgid); });
 }
 
 std::vector<int> descendants_outside(const std::vector<int>& roots, const std::vector<int>& pgids)
@@ -154,7 +256,7 @@ void reap_strays(const std::vector<int>& skip, const std::function<bool(int pid)
         return;
     for (int pid : children_of(::getpid()))
     {
-        if (std::find(skip.begin(), skip.end(), pid) != skip.end())
+        if (is_held(pid) || std::find(skip.begin(), skip.end(), pid) != skip.end())
             continue;
         auto st = read_proc_stat(pid);
         if (!st || st->state != 'Z' || !ours(pid))

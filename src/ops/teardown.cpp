@@ -34,8 +34,11 @@ struct poll_wait : std::enable_shared_from_this<poll_wait>
     void check()
     {
         bool thorough = clock::now() >= next_thorough;
-        if (thorough)
-            next_thorough = clock::now() + std::chrono::milliseconds(5);
+        if (thorough) // a lingering zombie of another reaper is looked at less and less often
+        {
+            thorough_every = std::min(thorough_every * 2, std::chrono::milliseconds(50));
+            next_thorough = clock::now() + thorough_every;
+        }
         bool empty;
         {
             std::lock_guard<std::mutex> lk(group.mu);
@@ -53,6 +56,7 @@ struct poll_wait : std::enable_shared_from_this<poll_wait>
     clock::time_point deadline;
     asio::any_completion_handler<void(bool)> handler;
     clock::time_point next_thorough = clock::now() + std::chrono::milliseconds(2);
+    std::chrono::milliseconds thorough_every{2};
     std::chrono::microseconds pause{100};
 };
 
@@ -72,14 +76,15 @@ void async_kill_tree(asio::any_io_executor ex, std::shared_ptr<group_backend> g,
     std::optional<error> done;
     {
         std::lock_guard<std::mutex> lk(g->mu);
+        bool empty = false;
         if (g->closed)
             done.emplace();
-        else if (error e = g->begin_kill())
+        else if (error e = g->begin_kill(empty))
         {
             (void)g->end_kill(false);
             done = std::move(e);
         }
-        else if (g->tree_empty(false)) // the common case: the tree died with its child
+        else if (empty) // the common case: the tree died with its child
             done = g->end_kill(true);
     }
     if (done)

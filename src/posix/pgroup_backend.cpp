@@ -75,7 +75,7 @@ public:
         return {};
     }
 
-    error begin_kill() noexcept override
+    error begin_kill(bool& empty) noexcept override
     {
         try
         {
@@ -103,6 +103,14 @@ public:
             c->send_signal(SIGKILL);
         for (auto& o : orphans_)
             o.send_signal(SIGKILL);
+        last_walk_ = clock::now(); // only a walk after the kill can tell the tree is gone
+        try
+        {
+            empty = tree_empty(false);
+        }
+        catch (const std::bad_alloc&)
+        {
+        }
         return {};
     }
 
@@ -118,8 +126,13 @@ public:
             return true;
         // kill(-pgid, 0) also answers for zombies, which another reaper (PID 1)
         // may collect late: only the walk of the process table can tell they
-        // are all dead.
-        return thorough && pgroup_members(pgids_).empty();
+        // are all dead. Each look needs a walk newer than the last one.
+        if (!thorough)
+            return false;
+        auto now = clock::now();
+        bool populated = pgroups_populated(pgids_, last_walk_);
+        last_walk_ = now;
+        return !populated;
     }
 
     error end_kill(bool empty) noexcept override
@@ -144,7 +157,7 @@ public:
         diagnostics d;
         d.step = "killpg";
         d.detail = "the process group was still populated after the teardown timeout";
-        return error(make_error_code(boost::system::errc::timed_out), std::move(d));
+        return error(make_error_code(errc::teardown_timeout), std::move(d));
     }
 
     // This process needs its terminal back, even when the teardown timed out.
@@ -264,6 +277,7 @@ private:
     bool subreaper_ = false;
     std::vector<int> direct_;
     std::vector<process_ref> orphans_;
+    clock::time_point last_walk_ = clock::now(); ///< tree_empty needs a walk of the process table newer than this
 };
 
 } // namespace
