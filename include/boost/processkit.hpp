@@ -5,7 +5,7 @@
 #ifndef BOOST_PROCESSKIT_HPP
 #define BOOST_PROCESSKIT_HPP
 
-// Everything but <boost/processkit/launcher.hpp>, which pulls in Boost.Process v2.
+// Everything but <boost/processkit/posix/launcher.hpp>, which pulls in Boost.Process v2.
 #include <boost/processkit/command.hpp>
 #include <boost/processkit/config.hpp>
 #include <boost/processkit/error.hpp>

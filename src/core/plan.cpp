@@ -2,15 +2,13 @@
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
 
-#include "detail/plan.hpp"
+#include "../backend/host_fs.hpp"
+#include "plan.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <map>
 #include <optional>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace boost {
 namespace processkit {
@@ -49,34 +47,6 @@ std::optional<error> check_knobs(const command& cmd)
 }
 
 } // namespace
-
-result<std::string> which(const std::string& name, const std::string& path_list)
-{
-    std::string searched;
-    std::size_t begin = 0;
-    for (;;)
-    {
-        auto end = path_list.find(':', begin);
-        std::string dir = path_list.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
-        if (dir.empty())
-            dir = "."; // POSIX: an empty PATH entry is the current directory
-        std::string candidate = dir + "/" + name;
-        struct stat st;
-        if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(candidate.c_str(), X_OK) == 0)
-            return candidate;
-        if (!searched.empty())
-            searched += ':';
-        searched += dir;
-        if (end == std::string::npos)
-            break;
-        begin = end + 1;
-    }
-    diagnostics d;
-    d.program = name;
-    d.step = "PATH lookup";
-    d.detail = "searched " + searched;
-    return error(errc::program_not_found, std::move(d));
-}
 
 result<spawn_plan> make_plan(const command& cmd, const char* const* parent_env)
 {
@@ -134,20 +104,18 @@ result<spawn_plan> make_plan(const command& cmd, const char* const* parent_env)
     {
         if (has_nul(*dir))
             return invalid(cmd, "NUL byte in the working directory");
-        struct stat st;
-        bool exists = ::stat(dir->c_str(), &st) == 0;
-        if (!exists || !S_ISDIR(st.st_mode))
+        if (auto problem = directory_problem(*dir))
         {
             diagnostics d;
             d.program = program;
             d.step = "chdir";
-            d.detail = *dir + ": " + (exists ? "not a directory" : std::strerror(errno));
+            d.detail = *dir + ": " + *problem;
             return error(errc::bad_working_directory, std::move(d));
         }
     }
 
     spawn_plan plan;
-    if (program.find('/') != std::string::npos)
+    if (names_a_path(program))
         plan.path = program;
     else
     {
@@ -157,8 +125,8 @@ result<spawn_plan> make_plan(const command& cmd, const char* const* parent_env)
         for (auto p = parent_env; p && *p && !own; ++p)
             if (std::strncmp(*p, "PATH=", 5) == 0)
                 own = *p + 5;
-        std::string path_list = it != env.end() ? it->second : own ? own : "/usr/local/bin:/usr/bin:/bin";
-        auto found = which(program, path_list);
+        std::string path_list = it != env.end() ? it->second : own ? own : default_search_path();
+        auto found = find_program(program, path_list);
         if (!found)
             return found.error();
         plan.path = std::move(found).value();

@@ -2,8 +2,8 @@
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
 
-#ifndef BOOST_PROCESSKIT_SRC_DETAIL_PLAN_HPP
-#define BOOST_PROCESSKIT_SRC_DETAIL_PLAN_HPP
+#ifndef BOOST_PROCESSKIT_SRC_CORE_PLAN_HPP
+#define BOOST_PROCESSKIT_SRC_CORE_PLAN_HPP
 
 #include <boost/processkit/command.hpp>
 #include <boost/processkit/error.hpp>
@@ -30,13 +30,8 @@ struct spawn_plan
 /// environment to inherit from (normally `environ`).
 result<spawn_plan> make_plan(const command& cmd, const char* const* parent_env);
 
-/// PATH search: the first executable regular file named `name` in the
-/// colon-separated `path_list`; on failure the error's detail lists the
-/// directories searched.
-result<std::string> which(const std::string& name, const std::string& path_list);
-
 } // namespace detail
 } // namespace processkit
 } // namespace boost
 
-#endif // BOOST_PROCESSKIT_SRC_DETAIL_PLAN_HPP
+#endif // BOOST_PROCESSKIT_SRC_CORE_PLAN_HPP

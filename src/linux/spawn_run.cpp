@@ -4,10 +4,9 @@
 
 #include "../detail/spawn_run.hpp"
 #include "../backend/group_backend.hpp"
-#include "pidfd.hpp"
-#include "../detail/plan.hpp"
+#include "../core/plan.hpp"
 
-#include <boost/processkit/launcher.hpp>
+#include <boost/processkit/detail/spawn.hpp>
 
 #include <cerrno>
 #include <csignal>
@@ -21,8 +20,6 @@ namespace processkit {
 namespace detail {
 namespace {
 
-namespace bp2 = boost::process::v2;
-
 error step_error(int e, const command& cmd, const char* step, std::string detail = {})
 {
     diagnostics d;
@@ -32,27 +29,38 @@ error step_error(int e, const command& cmd, const char* step, std::string detail
     return error(error_code(e, boost::system::system_category()), std::move(d));
 }
 
-// Child side of the stdio plan: dup2 the prepared fds onto 0, 1, 2.
-// Async-signal-safe; runs between clone and exec.
-struct stdio_init
+// Everything the child does between clone and exec, prepared in the
+// parent: join the group (unless clone3 created it there), put the stdio
+// fds on 0, 1, 2, change directory. Async-signal-safe.
+struct child_setup
 {
+    join_plan* join = nullptr;
+    volatile bool born_in_cgroup = false;
+    const char* volatile step = nullptr;
     int in = -1, out = -1, err = -1; // -1: inherit
     bool err_to_out = false;          // stderr joins whatever stdout is
+    const char* cwd = nullptr;
 
-    error_code on_exec_setup(launcher& l, const bp2::filesystem::path&, const char* const*)
+    static int run(void* p) noexcept
     {
-        if (in >= 0 && ::dup2(in, 0) < 0)
-            return fail(l, "dup2 stdin");
-        if (out >= 0 && ::dup2(out, 1) < 0)
-            return fail(l, "dup2 stdout");
-        if (err_to_out ? ::dup2(1, 2) < 0 : (err >= 0 && ::dup2(err, 2) < 0))
-            return fail(l, "dup2 stderr");
-        return {};
+        auto& c = *static_cast<child_setup*>(p);
+        if (!(c.join->cgroup_fd >= 0 && c.born_in_cgroup))
+            if (int e = join_in_child(*c.join))
+                return fail(c, "join process group", e);
+        if (c.in >= 0 && ::dup2(c.in, 0) < 0)
+            return fail(c, "dup2 stdin", errno);
+        if (c.out >= 0 && ::dup2(c.out, 1) < 0)
+            return fail(c, "dup2 stdout", errno);
+        if (c.err_to_out ? ::dup2(1, 2) < 0 : (c.err >= 0 && ::dup2(c.err, 2) < 0))
+            return fail(c, "dup2 stderr", errno);
+        if (c.cwd && ::chdir(c.cwd) != 0)
+            return fail(c, "chdir", errno);
+        return 0;
     }
-    static error_code fail(launcher& l, const char* step)
+    static int fail(child_setup& c, const char* step, int e) noexcept
     {
-        l.child_step = step;
-        return error_code(errno, boost::system::system_category());
+        c.step = step;
+        return e;
     }
 };
 
@@ -72,7 +80,7 @@ std::optional<error> make_pipe(const command& cmd, const char* step, bool parent
     return std::nullopt;
 }
 
-std::optional<error> open_output(const command& cmd, const stdio_mode& m, bool is_stdout, stdio_init& s,
+std::optional<error> open_output(const command& cmd, const stdio_mode& m, bool is_stdout, child_setup& s,
                                  unique_fd& parent, unique_fd& child)
 {
     switch (m.type())
@@ -106,6 +114,76 @@ std::optional<error> open_output(const command& cmd, const stdio_mode& m, bool i
     return std::nullopt;
 }
 
+// The error of a failed spawn, named by its step.
+error spawn_error(const command& cmd, const spawn_plan& plan, const spawn_outcome& out)
+{
+    diagnostics d;
+    d.program = cmd.program();
+    d.step = out.step ? out.step : "spawn";
+    error_code ec = out.ec;
+    std::string_view step = d.step;
+    struct stat st;
+    if (step == "chdir")
+        ec = errc::bad_working_directory;
+    else if (step == "execve" && ec == error_code(ENOENT, boost::system::system_category()))
+    {
+        ec = errc::program_not_found;
+        d.detail = plan.path;
+    }
+    else if (step == "execve" && ec == error_code(EACCES, boost::system::system_category()) &&
+             ::stat(plan.path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    {
+        // execve says EACCES for a directory: say what is wrong instead.
+        ec = error_code(EISDIR, boost::system::system_category());
+        d.detail = "the program is a directory";
+    }
+    return error(ec, std::move(d));
+}
+
+// Spawns the planned child into `g`, `setup` running in the child. On
+// failure nothing is left behind and the error names the step.
+result<std::shared_ptr<child_record>> launch(const command& cmd, const spawn_plan& plan,
+                                             const std::shared_ptr<group_backend>& g, child_setup& setup)
+{
+    std::vector<const char*> argv, envp;
+    argv.reserve(plan.args.size() + 2);
+    argv.push_back(plan.argv0.c_str());
+    for (auto& a : plan.args)
+        argv.push_back(a.c_str());
+    argv.push_back(nullptr);
+    envp.reserve(plan.env.size() + 1);
+    for (auto& e : plan.env)
+        envp.push_back(e.c_str());
+    envp.push_back(nullptr);
+
+    join_plan join;
+    if (error e = prepare_join(g, join))
+    {
+        e.diag().program = cmd.program();
+        return e;
+    }
+    setup.join = &join;
+    setup.cwd = cmd.working_directory() ? cmd.working_directory()->c_str() : nullptr;
+    spawn_request req;
+    req.path = plan.path.c_str();
+    req.argv = argv.data();
+    req.envp = envp.data();
+    req.child_hook = &child_setup::run;
+    req.hook_ctx = &setup;
+    req.child_step = &setup.step;
+    req.cgroup_fd = join.cgroup_fd; // born in the cgroup: no migration
+    req.born_in_cgroup = &setup.born_in_cgroup;
+    spawn_outcome out = spawn(req);
+    if (out.ec)
+    {
+        abort_join(join);
+        return spawn_error(cmd, plan, out);
+    }
+    auto child = commit_join(join, out.pid, out.pidfd, true); // the record owns the pidfd
+    abort_join(join);
+    return child;
+}
+
 } // namespace
 
 ssize_t write_no_sigpipe(int fd, const char* data, std::size_t len) noexcept
@@ -134,7 +212,7 @@ result<started_child> spawn_run(const command& cmd, const process_group_options&
     if (!plan)
         return plan.error();
 
-    stdio_init stdio;
+    child_setup stdio;
     unique_fd in_w, out_r, err_r, child_in, child_out, child_err;
     const auto& sin = cmd.stdin_config();
     switch (sin.type())
@@ -180,55 +258,13 @@ result<started_child> spawn_run(const command& cmd, const process_group_options&
     if (sin.type() == stdin_source::kind::inherit)
         share_terminal(*group.value().state());
 
-    std::vector<const char*> envp;
-    envp.reserve(plan.value().env.size() + 1);
-    for (auto& e : plan.value().env)
-        envp.push_back(e.c_str());
-    envp.push_back(nullptr);
-
-    launcher l;
-    l.env = envp.data();
-    l.argv0 = plan.value().argv0.c_str();
-    in_group join(group.value(), reaped_by_processkit_t{});
-    error_code ec;
-    bp2::filesystem::path exe(plan.value().path);
-    spawn_outcome spawned;
-    if (cmd.working_directory())
-    {
-        processkit::start_dir dir(*cmd.working_directory());
-        spawned = l.launch(ec, exe, plan.value().args, join, stdio, dir);
-    }
-    else
-        spawned = l.launch(ec, exe, plan.value().args, join, stdio);
-    if (ec)
-    {
-        diagnostics d;
-        d.program = cmd.program();
-        d.step = l.failed_step() ? l.failed_step() : "launch";
-        struct stat st;
-        if (ec == errc::program_not_found)
-            d.detail = plan.value().path;
-        else if (ec == error_code(EACCES, boost::system::system_category()) && d.step == "execve" &&
-                 ::stat(plan.value().path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-        {
-            // execve says EACCES for a directory: say what is wrong instead.
-            ec = error_code(EISDIR, boost::system::system_category());
-            d.detail = "the program is a directory";
-        }
-        return error(ec, std::move(d));
-    }
-    if (!join.record())
-    {
-        // The group could not keep a pidfd of its own: do not leave the child.
-        pidfd_send(spawned.pidfd, SIGKILL);
-        siginfo_t info;
-        pidfd_wait(spawned.pidfd, info, WEXITED);
-        ::close(spawned.pidfd);
-        return step_error(EMFILE, cmd, "dup pidfd");
-    }
-    ::close(spawned.pidfd); // the group's record holds its own
-    return started_child{std::move(group).value(), join.record(), std::move(in_w), std::move(out_r), std::move(err_r)};
+    auto child = launch(cmd, plan.value(), group.value().state(), stdio);
+    if (!child)
+        return child.error();
+    return started_child{std::move(group).value(), std::move(child).value(), std::move(in_w), std::move(out_r),
+                         std::move(err_r)};
 }
+
 
 } // namespace detail
 } // namespace processkit

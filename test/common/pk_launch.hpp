@@ -12,7 +12,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/process/v2/stdio.hpp>
-#include <boost/processkit/launcher.hpp>
+#include <boost/processkit/posix/launcher.hpp>
 
 #include <fcntl.h>
 #include <poll.h>

@@ -28,7 +28,7 @@
 #define PK_FUZZ_TARGET "fuzz_plan"
 #include "fuzz_check.hpp"
 
-#include "detail/plan.hpp"
+#include "core/plan.hpp"
 
 #include <fuzzer/FuzzedDataProvider.h>
 

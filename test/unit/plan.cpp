@@ -5,7 +5,7 @@
 // Command validation, PATH lookup, environment and UTF-8 repair: no spawning.
 
 #define BOOST_TEST_MODULE plan
-#include "../../src/detail/plan.hpp"
+#include "../../src/core/plan.hpp"
 #include "../../src/detail/utf8.hpp"
 
 #include <boost/test/unit_test.hpp>

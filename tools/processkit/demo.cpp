@@ -8,7 +8,7 @@
 #include "commands.hpp"
 
 #include <boost/asio/io_context.hpp>
-#include <boost/processkit/launcher.hpp>
+#include <boost/processkit/posix/launcher.hpp>
 #include <boost/processkit/process_group.hpp>
 
 #include <chrono>

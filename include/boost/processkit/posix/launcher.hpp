@@ -2,8 +2,8 @@
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
 
-#ifndef BOOST_PROCESSKIT_LAUNCHER_HPP
-#define BOOST_PROCESSKIT_LAUNCHER_HPP
+#ifndef BOOST_PROCESSKIT_POSIX_LAUNCHER_HPP
+#define BOOST_PROCESSKIT_POSIX_LAUNCHER_HPP
 
 // This header is opt-in and NOT part of <boost/processkit.hpp>: it includes
 // Boost.Process v2 so that its initializers (process_stdio, process_start_dir,
@@ -328,4 +328,4 @@ private:
 } // namespace processkit
 } // namespace boost
 
-#endif // BOOST_PROCESSKIT_LAUNCHER_HPP
+#endif // BOOST_PROCESSKIT_POSIX_LAUNCHER_HPP
