@@ -9,6 +9,7 @@
 #   bash bench/run.sh                 # everything (about 10 minutes on 2 cores)
 #   bash bench/run.sh --quick         # fewer samples (a few minutes)
 #   bash bench/run.sh --only 1,3      # some scenarios (7 and 8 run together)
+#   bash bench/run.sh --only 9        # handler latency during live-exit teardown (~20 s, no peers)
 #   bash bench/run.sh --no-peers      # skip python/node
 #
 # Environment: PK_BENCH_BUILD_DIR (default build-bench), PK_BENCH_SIDE (force

@@ -48,6 +48,29 @@ struct idle_result
 /// `m` stamp children one after another through the same epoll loop.
 idle_result idle_exitlat(const argv_t& idle, int k, const argv_t& stamp, int m);
 
+/// Scenario 9: lateness of a 1 ms periodic timer (see ticker.hpp).
+struct lateness_result
+{
+    std::vector<double> late_ms; ///< every tick of the window: handler time - grid time, in ms
+    double all_exited_ms = 0;    ///< trigger -> the last child done (processkit: its async_wait completed)
+    double lead_max_ms = 0;      ///< worst tick in the lead-in (children live and idle, none exiting yet)
+    int survivors = 0;           ///< grandchildren alive once every child was done (the bench killed them)
+    double io_cpu_ms = 0;        ///< the io thread's CPU time over the ticker's run (schedstat)
+    double io_runq_wait_ms = 0;  ///< the io thread's run-queue wait (runnable, no CPU) over the same
+    bool sched_ok = false;       ///< the two figures above are available
+};
+/// Scenario 9's kernel limit (src/limit_teardown.cpp): the same `n` forker
+/// children without processkit: posix_spawn, each in its own process group,
+/// stdout on a pipe read until "ready GPID" (stdin and stderr /dev/null).
+/// Watched on one io_context: a pidfd per child in an
+/// asio::posix::stream_descriptor (async_wait(wait_read)), then
+/// waitid(P_PIDFD), killpg(pgid, SIGKILL) and reading the pipe to EOF. The
+/// same burst as processkit's side (run_burst in ticker.hpp).
+lateness_result teardown_kernel(const argv_t& forker, int n, int lead_ms, int window_ms);
+/// The same ticker on a fresh io_context with no children at all: what the
+/// machine adds when nothing is exiting.
+lateness_result timer_alone(int lead_ms, int window_ms);
+
 } // namespace lim
 } // namespace pkb
 

@@ -2,7 +2,7 @@
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
 
-// processkit's process_group + launcher (process_group.hpp, launcher.hpp).
+// processkit's process_group + launcher (process_group.hpp, posix/launcher.hpp).
 
 #include "pk_side.hpp"
 
@@ -10,7 +10,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/readable_pipe.hpp>
 #include <boost/process/v2/stdio.hpp>
-#include <boost/processkit/launcher.hpp>
+#include <boost/processkit/posix/launcher.hpp>
 #include <boost/processkit/process_group.hpp>
 
 #include <cerrno>

@@ -5,15 +5,18 @@
 // processkit's runner verbs (process_runner.hpp / command.hpp).
 
 #include "pk_side.hpp"
+#include "ticker.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/processkit/command.hpp>
+#include <boost/processkit/process_group.hpp>
 #include <boost/processkit/process_runner.hpp>
 #include <boost/processkit/running_process.hpp>
 
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <optional>
 #include <stop_token>
@@ -208,6 +211,72 @@ lim::idle_result idle_exitlat(mech mc, const argv_t& idle, int k, const argv_t& 
         throw std::runtime_error("processkit: cancel_on did not end the idle runs within 300 s");
     }
     res.teardown_ms = static_cast<double>(now_ns() - t_stop) * 1e-6;
+    return res;
+}
+
+lim::lateness_result teardown_lateness(mech mc, const argv_t& forker, int n, int lead_ms, int window_ms)
+{
+    using clock = ticker::clock;
+    lim::lateness_result res;
+    asio::io_context ctx; // first: destroyed after the handles below
+    bpk::process_group_options opt;
+    opt.mechanism = mc == mech::cgroup ? bpk::mechanism_request::cgroup_v2 : bpk::mechanism_request::process_group;
+
+    std::vector<bpk::running_process> ps;
+    ps.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i)
+    {
+        auto p = bpk::start(ctx.get_executor(), make_cmd(forker), opt);
+        if (!p)
+            fail("start", p.error());
+        ps.push_back(std::move(p.value()));
+    }
+
+    int probed = 0;
+    burst_progress prog;
+    prog.n = n;
+    std::string first_error;
+    std::vector<int> gpids(static_cast<std::size_t>(n), 0);
+    for (int i = 0; i < n; ++i)
+    {
+        ps[i].async_wait_for_line([](std::string_view l) { return l.rfind("ready ", 0) == 0; }, std::chrono::seconds(60),
+                                  [&, i](bpk::error_code ec, std::string line) {
+                                      ++probed;
+                                      if (ec && first_error.empty())
+                                          first_error = "ready probe: " + ec.message();
+                                      if (!ec)
+                                          gpids[static_cast<std::size_t>(i)] = std::atoi(line.c_str() + 6);
+                                  });
+        ps[i].async_wait([&](bpk::error_code ec, bpk::run_outcome o) {
+            if ((ec || o != bpk::run_outcome::exited(0)) && first_error.empty())
+                first_error = ec ? "async_wait: " + ec.message() : "a child did not exit 0";
+            prog.one_done();
+        });
+    }
+    auto hard = clock::now() + std::chrono::seconds(90);
+    while (probed < n && clock::now() < hard)
+        ctx.run_one_for(std::chrono::milliseconds(100));
+    if (probed < n || !first_error.empty())
+        throw std::runtime_error("processkit teardown_lateness: " +
+                                 (first_error.empty() ? std::string("children not ready in time") : first_error));
+
+    // The measured part, the same as the limits' (ticker.hpp).
+    std::vector<int> pids;
+    for (auto& p : ps)
+        pids.push_back(p.pid());
+    bool finished = run_burst(ctx, pids, lead_ms, window_ms, prog, res);
+
+    // Every async_wait has completed, so every tree must be gone.
+    res.survivors = kill_survivors(gpids);
+    // Outside the window: end the handles (their groups), drain what is left.
+    ps.clear();
+    ctx.restart();
+    ctx.run_for(std::chrono::seconds(10));
+    if (!finished)
+        throw std::runtime_error("processkit teardown_lateness: " + std::to_string(prog.done) + " of " +
+                                 std::to_string(n) + " exits seen 30 s after the signal");
+    if (!first_error.empty())
+        throw std::runtime_error("processkit teardown_lateness: " + first_error);
     return res;
 }
 

@@ -47,6 +47,15 @@ line_stats lines(mech m, const argv_t& argv);
 /// stop_token at the end), then `m` stamp runs one after another on the
 /// same io_context.
 lim::idle_result idle_exitlat(mech mc, const argv_t& idle, int k, const argv_t& stamp, int m);
+/// Scenario 9: `n` runs of `forker` (`pk_gen forker`: forks a grandchild
+/// that blocks forever, prints "ready GPID", exits 0 at SIGUSR1), each
+/// started with processkit::start(executor, command, {.mechanism = m}) on
+/// one io_context run by this thread. Once every run has printed "ready",
+/// a 1 ms ticker (ticker.hpp) starts on the same io_context; `lead_ms`
+/// later another thread sends SIGUSR1 to all `n` children at once, and every
+/// tick is recorded from then until `window_ms` have passed and every
+/// async_wait has completed (+20 ms).
+lim::lateness_result teardown_lateness(mech m, const argv_t& forker, int n, int lead_ms, int window_ms);
 
 // --- launcher + process_group -----------------------------------------
 /// Interim capture without the runner: a fresh process_group per run,

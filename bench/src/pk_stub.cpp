@@ -24,6 +24,7 @@ void fanout(mech, const argv_t&, int, int) { runner_missing(); }
 std::size_t capture_big(mech, const argv_t&, std::size_t) { runner_missing(); }
 line_stats lines(mech, const argv_t&) { runner_missing(); }
 lim::idle_result idle_exitlat(mech, const argv_t&, int, const argv_t&, int) { runner_missing(); }
+lim::lateness_result teardown_lateness(mech, const argv_t&, int, int, int) { runner_missing(); }
 #endif
 
 #if defined(PKB_STUB_LAUNCHER)

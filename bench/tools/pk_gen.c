@@ -9,6 +9,9 @@
 //   pk_gen stamp     print CLOCK_MONOTONIC in ns, then exit at once
 //   pk_gen tree N    fork N children that block until killed, print "ready\n",
 //                    then block until killed (a 1+N process tree)
+//   pk_gen forker    fork one grandchild that blocks until killed (it keeps the
+//                    inherited stdio), print "ready GPID\n", then exit 0 at
+//                    SIGUSR1 (the grandchild stays behind for the group to kill)
 // The generators are as cheap as the kernel allows, so that the reader's side
 // (what is being measured) is the bottleneck.
 
@@ -84,7 +87,7 @@ int main(int argc, char** argv)
 {
     if (argc < 2)
     {
-        fprintf(stderr, "usage: pk_gen bytes N | lines N | idle | stamp | tree N\n");
+        fprintf(stderr, "usage: pk_gen bytes N | lines N | idle | stamp | tree N | forker\n");
         return 2;
     }
     const char* mode = argv[1];
@@ -155,6 +158,30 @@ int main(int argc, char** argv)
         }
         write_all(1, "ready\n", 6);
         block_forever();
+    }
+    if (strcmp(mode, "forker") == 0)
+    {
+        pid_t g = fork();
+        if (g == 0)
+            block_forever();
+        if (g < 0)
+        {
+            perror("pk_gen forker: fork");
+            return 1;
+        }
+        // SIGUSR1 blocked and taken with sigwaitinfo: no handler, no race
+        // between "ready" and the signal.
+        sigset_t usr1;
+        sigemptyset(&usr1);
+        sigaddset(&usr1, SIGUSR1);
+        sigprocmask(SIG_BLOCK, &usr1, NULL);
+        char buf[32];
+        int len = snprintf(buf, sizeof buf, "ready %d\n", (int)g);
+        if (write_all(1, buf, (size_t)len) != 0)
+            return 1;
+        while (sigwaitinfo(&usr1, NULL) < 0 && errno == EINTR)
+            ;
+        _exit(0);
     }
     fprintf(stderr, "pk_gen: unknown mode %s\n", mode);
     return 2;
