@@ -68,6 +68,17 @@ bool group_backend::owned_children_left() const
                        [](const std::shared_ptr<child_record>& c) { return c->owned && !c->reaped(); });
 }
 
+void group_backend::adopt_run_child(std::shared_ptr<child_record> child, int pgid)
+{
+    std::lock_guard<std::mutex> lk(mu);
+    if (pgid > 0)
+        add_pgid(pgid);
+    prune_children(false);
+    children.push_back(std::move(child));
+    if (closed) // torn down while the run was spawning
+        children.back()->send_signal(native_signal(signal::kill));
+}
+
 bool group_backend::wait_empty(clock::time_point deadline)
 {
     // Killed members are usually gone within a millisecond; the thorough
@@ -118,6 +129,17 @@ void close_group(group_backend& g) noexcept
 result<process_group> group_access::create_private(const process_group_options& options)
 {
     auto s = make_group_backend(options, true);
+    if (!s)
+        return s.error();
+    return process_group(std::move(s).value());
+}
+
+result<process_group> group_access::create_sub(const std::shared_ptr<group_backend>& parent)
+{
+    std::lock_guard<std::mutex> lk(parent->mu);
+    if (parent->closed)
+        return errc::group_closed;
+    auto s = parent->make_subgroup();
     if (!s)
         return s.error();
     return process_group(std::move(s).value());

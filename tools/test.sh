@@ -5,7 +5,9 @@
 #
 # The whole test suite, in lanes:
 #
-#   plain  build with CMake (tools/bootstrap.sh), build the library, the tool
+#   plain  build with CMake (tools/bootstrap.sh), check that the public headers
+#          compile for Windows and that src/core, src/ops and src/*.cpp include
+#          no OS header (tools/check-portable.sh), build the library, the tool
 #          and the foundation tests with b2 as well (the b2 build is checked,
 #          not every test twice: `bash tools/b2-test.sh` runs them all), then
 #          run every test through CTest;
@@ -28,6 +30,8 @@ cd "$(dirname "$0")/.."
 # Each lane is one && chain: it runs as an `if` condition, where set -e does not apply.
 lane_plain() {
   bash tools/bootstrap.sh &&
+    echo "== portable core (tools/check-portable.sh)" &&
+    bash tools/check-portable.sh &&
     bash tools/b2-test.sh example test//unit_error test//integration_process_group test//integration_launcher &&
     echo "== ctest" &&
     ctest --test-dir build --output-on-failure -j2

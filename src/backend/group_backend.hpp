@@ -88,6 +88,15 @@ public:
     /// Before spawning a child that reads this process's stdin.
     virtual void share_terminal() noexcept {}
 
+    /// A group for one run inside this one (a runner that joins a group you
+    /// own): the run's own teardown kills only its tree, while this group's
+    /// signals, kills and member lists reach it too.
+    virtual result<std::shared_ptr<group_backend>> make_subgroup() = 0;
+    /// The direct child of a run in a subgroup: this group watches it too (it
+    /// is a root of the escapee search), and, on the process-group
+    /// mechanism, `pgid` (the one it leads, or 0) is signalled with the rest.
+    void adopt_run_child(std::shared_ptr<child_record> child, int pgid);
+
     virtual std::vector<int> escaped() const { return {}; }
     /// The cgroup directory, the job's name; "" when there is none.
     virtual std::string native_path() const { return {}; }
@@ -97,6 +106,10 @@ public:
     /// that exited.
     void prune_children(bool reap);
     bool owned_children_left() const;
+
+protected:
+    /// The process-group mechanism signals `pgid` from now on.
+    virtual void add_pgid(int) {}
 };
 
 /// begin_kill, wait (bounded by the teardown timeout), end_kill. Caller holds
@@ -118,10 +131,12 @@ result<std::shared_ptr<group_backend>> make_group_backend(const process_group_op
 /// an `automatic` group got a weaker mechanism than the host's best.
 void notify_fallback();
 
-/// Builds the private group of one run.
+/// Builds the group of one run.
 struct group_access
 {
     static result<process_group> create_private(const process_group_options& options);
+    /// A subgroup of `parent` (make_subgroup); group_closed once it is closed.
+    static result<process_group> create_sub(const std::shared_ptr<group_backend>& parent);
 };
 
 } // namespace detail

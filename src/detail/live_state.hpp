@@ -124,6 +124,10 @@ struct live_state : std::enable_shared_from_this<live_state>
     std::list<output_probe> probes;
 };
 
+/// start() of a job_runner (`parent` null) or of a group_runner (its group).
+result<running_process> start_live(asio::any_io_executor ex, command cmd, const process_group_options& options,
+                                   const std::shared_ptr<group_backend>& parent);
+
 } // namespace detail
 } // namespace processkit
 } // namespace boost

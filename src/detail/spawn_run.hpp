@@ -10,6 +10,7 @@
 #include <boost/processkit/process_result.hpp>
 
 #include "../backend/child_record.hpp"
+#include "../backend/group_backend.hpp"
 #include "unique_fd.hpp"
 
 #include <chrono>
@@ -36,7 +37,10 @@ struct started_child
 /// and launches the child into it. With `interactive_stdin`, a default
 /// (null) stdin becomes a pipe the caller can write to. On failure nothing is
 /// left behind and the error carries the diagnostics.
-result<started_child> spawn_run(const command& cmd, const process_group_options& opts, bool interactive_stdin);
+/// `parent`: the group a group_runner joins (the child's private group is
+/// then a subgroup of it); null for a group of its own.
+result<started_child> spawn_run(const command& cmd, const process_group_options& opts,
+                                const std::shared_ptr<group_backend>& parent, bool interactive_stdin);
 
 /// The diagnostics of a run that ended, captured or live alike: program,
 /// exit code or signal, elapsed time, the last 4 KiB of `stderr_text`, the

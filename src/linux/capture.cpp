@@ -14,6 +14,7 @@
 #include "../detail/decoder.hpp"
 #include "../detail/line_splitter.hpp"
 #include "../detail/output_buffer.hpp"
+#include "../detail/live_state.hpp"
 #include "../detail/spawn_run.hpp"
 #include "../detail/string_growth.hpp"
 
@@ -73,8 +74,10 @@ std::optional<cancel_grade> grade_of(asio::cancellation_type t)
 class capture_op : public std::enable_shared_from_this<capture_op>
 {
 public:
-    capture_op(asio::any_io_executor ex, command cmd, capture_handler h, process_group_options opts)
+    capture_op(asio::any_io_executor ex, command cmd, capture_handler h, process_group_options opts,
+               std::shared_ptr<detail::group_backend> parent)
         : ex_(ex), strand_(asio::make_strand(ex)), cmd_(std::move(cmd)), handler_(std::move(h)), opts_(opts),
+          parent_(std::move(parent)),
           out_(strand_), err_(strand_), in_(strand_), exit_watch_(strand_),
           timers_{asio::steady_timer(strand_), asio::steady_timer(strand_), asio::steady_timer(strand_)},
           machine_(limits_of(cmd_), 1, 2)
@@ -127,7 +130,7 @@ private:
             return perform(machine_.on_cancel(cancel_grade::terminal)); // completes it: nothing is spawned
         if (auto e = make_decoders())
             return fail(*e); // an unknown encoding: nothing is spawned
-        auto started = detail::spawn_run(cmd_, opts_, false);
+        auto started = detail::spawn_run(cmd_, opts_, parent_, false);
         if (!started)
             return fail(started.error());
         adopt(started.value());
@@ -468,6 +471,7 @@ private:
     command cmd_;
     capture_handler handler_;
     process_group_options opts_;
+    std::shared_ptr<detail::group_backend> parent_; ///< a group_runner's group, or null
     asio::posix::stream_descriptor out_, err_, in_, exit_watch_;
     std::array<asio::steady_timer, detail::timer_kind_count> timers_; ///< by timer_kind
     detail::run_machine machine_;
@@ -491,12 +495,22 @@ private:
 
 result<running_process> job_runner::start(asio::any_io_executor ex, command cmd)
 {
-    return processkit::start(std::move(ex), std::move(cmd), options_);
+    return detail::start_live(std::move(ex), std::move(cmd), options_, nullptr);
 }
 
 void job_runner::async_capture(asio::any_io_executor ex, command cmd, capture_handler handler)
 {
-    std::make_shared<capture_op>(std::move(ex), std::move(cmd), std::move(handler), options_)->start();
+    std::make_shared<capture_op>(std::move(ex), std::move(cmd), std::move(handler), options_, nullptr)->start();
+}
+
+result<running_process> group_runner::start(asio::any_io_executor ex, command cmd)
+{
+    return detail::start_live(std::move(ex), std::move(cmd), group_->options, group_);
+}
+
+void group_runner::async_capture(asio::any_io_executor ex, command cmd, capture_handler handler)
+{
+    std::make_shared<capture_op>(std::move(ex), std::move(cmd), std::move(handler), group_->options, group_)->start();
 }
 
 } // namespace processkit

@@ -299,14 +299,16 @@ bool cgroup_park(cgroup_dir& dir) noexcept
     }
 }
 
-result<cgroup_dir> cgroup_create(const cgroup_host& host)
+namespace {
+
+// mkdir `prefix` + a number not taken yet, then open what a group keeps.
+result<cgroup_dir> create_numbered(const std::string& prefix)
 {
     static std::atomic<unsigned> counter{0};
     cgroup_dir dir;
     for (int attempt = 0;; ++attempt)
     {
-        dir.path = host.base + "/processkit-" + std::to_string(::getpid()) + "-" +
-                   std::to_string(counter.fetch_add(1, std::memory_order_relaxed));
+        dir.path = prefix + std::to_string(counter.fetch_add(1, std::memory_order_relaxed));
         if (::mkdir(dir.path.c_str(), 0755) == 0)
             break;
         if (errno != EEXIST || attempt > 100)
@@ -325,6 +327,15 @@ result<cgroup_dir> cgroup_create(const cgroup_host& host)
     }
     return dir;
 }
+
+} // namespace
+
+result<cgroup_dir> cgroup_create(const cgroup_host& host)
+{
+    return create_numbered(host.base + "/processkit-" + std::to_string(::getpid()) + "-");
+}
+
+result<cgroup_dir> cgroup_create_below(const std::string& parent) { return create_numbered(parent + "/run-"); }
 
 error cgroup_write(int dirfd, const char* file, const std::string& value) noexcept
 {

@@ -45,6 +45,8 @@ struct cgroup_dir
 };
 
 result<cgroup_dir> cgroup_create(const cgroup_host& host);
+/// A new cgroup below `parent` (a group's own cgroup), for one run in it.
+result<cgroup_dir> cgroup_create_below(const std::string& parent);
 /// Like cgroup_create, but first takes an empty cgroup this process parked
 /// earlier (cgroup_park). Creating and removing a cgroup per short run costs
 /// more than the run's own cgroup work: the kernel destroys cgroups in the

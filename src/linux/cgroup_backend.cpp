@@ -229,6 +229,15 @@ public:
 
     std::string native_path() const override { return dir_.path; }
 
+    // A sub-cgroup: this cgroup's kill, freeze and member list are recursive.
+    result<std::shared_ptr<group_backend>> make_subgroup() override
+    {
+        auto dir = cgroup_create_below(dir_.path);
+        if (!dir)
+            return dir.error();
+        return make_cgroup_backend(options, std::move(dir).value(), false);
+    }
+
 private:
     cgroup_dir dir_;
     /// A run's private group: its cgroup is never seen by user code, so an

@@ -713,6 +713,12 @@ result<running_process> start(asio::any_io_executor ex, command cmd) { return st
 
 result<running_process> start(asio::any_io_executor ex, command cmd, const process_group_options& options)
 {
+    return detail::start_live(std::move(ex), std::move(cmd), options, nullptr);
+}
+
+result<running_process> detail::start_live(asio::any_io_executor ex, command cmd, const process_group_options& options,
+                                           const std::shared_ptr<group_backend>& parent)
+{
     if (cmd.cancel_token().stop_requested())
     {
         diagnostics d;
@@ -729,7 +735,7 @@ result<running_process> start(asio::any_io_executor ex, command cmd, const proce
             return d.error();
         decoders[i].emplace(std::move(d).value());
     }
-    auto started = detail::spawn_run(cmd, options, true);
+    auto started = detail::spawn_run(cmd, options, parent, true);
     if (!started)
         return started.error();
     auto s = std::make_shared<detail::live_state>(ex, std::move(cmd));

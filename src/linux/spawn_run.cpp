@@ -206,7 +206,8 @@ ssize_t write_no_sigpipe(int fd, const char* data, std::size_t len) noexcept
     return n;
 }
 
-result<started_child> spawn_run(const command& cmd, const process_group_options& opts, bool interactive_stdin)
+result<started_child> spawn_run(const command& cmd, const process_group_options& opts,
+                                const std::shared_ptr<group_backend>& parent, bool interactive_stdin)
 {
     auto plan = make_plan(cmd, environ);
     if (!plan)
@@ -247,7 +248,7 @@ result<started_child> spawn_run(const command& cmd, const process_group_options&
     stdio.out = child_out.fd;
     stdio.err = child_err.fd;
 
-    auto group = group_access::create_private(opts);
+    auto group = parent ? group_access::create_sub(parent) : group_access::create_private(opts);
     if (!group)
     {
         error e = group.error();
@@ -261,6 +262,8 @@ result<started_child> spawn_run(const command& cmd, const process_group_options&
     auto child = launch(cmd, plan.value(), group.value().state(), stdio);
     if (!child)
         return child.error();
+    if (parent) // it leads its subgroup's process group
+        parent->adopt_run_child(child.value(), child.value()->pid);
     return started_child{std::move(group).value(), std::move(child).value(), std::move(in_w), std::move(out_r),
                          std::move(err_r)};
 }

@@ -191,6 +191,18 @@ public:
 
     std::vector<int> escaped() const override { return escaped_; }
 
+    result<std::shared_ptr<group_backend>> make_subgroup() override
+    {
+        return std::shared_ptr<group_backend>(make_pgroup_backend(options));
+    }
+
+protected:
+    void add_pgid(int pgid) override
+    {
+        if (std::find(pgids_.begin(), pgids_.end(), pgid) == pgids_.end())
+            pgids_.push_back(pgid);
+    }
+
 private:
     // Signals every live pgid, dropping the ones that are gone (ESRCH) so that
     // a recycled number is never signalled later.

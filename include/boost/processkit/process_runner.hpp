@@ -81,9 +81,12 @@ auto async_verb(void (*initiate)(process_runner&, asio::any_io_executor, command
 /// signature is `void(error_code, T)`. Overloads taking `diagnostics&` fill it on failure.
 /// Synchronous forms return `result<T>`, whose error carries the diagnostics.
 ///
-/// Cancellation: every async verb supports terminal, partial and total
-/// cancellation; each kills the run's whole tree and completes with
-/// `errc::cancelled`. So does a stop of the command's `cancel_on` token.
+/// Cancellation (per-operation, through the token's slot), graded: terminal
+/// kills the run's whole tree now; partial sends the command's timeout
+/// signal, then kills after its grace (at once without one); total is
+/// honoured only before the child is spawned (nothing to undo) and refused
+/// after, as it would have a side effect. A cancelled run completes with
+/// `errc::cancelled`. A stop of the command's `cancel_on` token is terminal.
 ///
 /// Thread safety: a runner may be used from many threads at once.
 class BOOST_PROCESSKIT_DECL process_runner
@@ -143,6 +146,32 @@ public:
 
 private:
     process_group_options options_;
+};
+
+/// A runner whose runs join a `process_group` you own: each run gets a
+/// subgroup of it (a sub-cgroup, or a process group of its own that the
+/// group also signals), so the run's tree is torn down when the run ends,
+/// times out or is cancelled -- exactly as with `job_runner` -- and until
+/// then the group's `signal`, `suspend`/`resume`, `kill_all`, `shutdown`
+/// and `members` reach it too. The runner keeps the group's state alive;
+/// once the group is closed (destroyed or moved over), a run fails with
+/// `errc::group_closed` and nothing is spawned.
+///
+///     pk::process_group group;
+///     pk::group_runner runner(group);
+///     auto p = runner.start(ex, pk::command("server"));   // a member of `group`
+///     auto out = runner.run(pk::command("tool"));
+class BOOST_PROCESSKIT_DECL group_runner final : public process_runner
+{
+public:
+    explicit group_runner(const process_group& group) : group_(group.state()) {}
+
+    void async_capture(asio::any_io_executor ex, command cmd,
+                       asio::any_completion_handler<void(error_code, process_result)> handler) override;
+    result<running_process> start(asio::any_io_executor ex, command cmd) override;
+
+private:
+    std::shared_ptr<detail::group_backend> group_;
 };
 
 /// The runner the free verbs use: a process-wide `job_runner`.
