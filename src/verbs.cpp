@@ -7,9 +7,9 @@
 
 #include <boost/processkit/process_runner.hpp>
 
-#include "detail/decoder.hpp"
-#include "detail/line_splitter.hpp"
-#include "detail/utf8.hpp"
+#include "core/decoder.hpp"
+#include "core/line_splitter.hpp"
+#include "core/utf8.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>

@@ -8,8 +8,8 @@
 #include <boost/processkit/running_process.hpp>
 
 #include "../core/run_machine.hpp"
-#include "decoder.hpp"
-#include "output_buffer.hpp"
+#include "../core/decoder.hpp"
+#include "../core/line_queue.hpp"
 #include "spawn_run.hpp"
 
 #include <boost/asio/posix/stream_descriptor.hpp>

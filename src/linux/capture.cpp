@@ -11,9 +11,9 @@
 
 #include "../backend/group_backend.hpp"
 #include "../core/run_machine.hpp"
-#include "../detail/decoder.hpp"
-#include "../detail/line_splitter.hpp"
-#include "../detail/output_buffer.hpp"
+#include "../core/decoder.hpp"
+#include "../core/line_splitter.hpp"
+#include "../core/byte_capture.hpp"
 #include "../detail/live_state.hpp"
 #include "../detail/spawn_run.hpp"
 #include "../detail/string_growth.hpp"

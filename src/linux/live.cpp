@@ -6,7 +6,7 @@
 
 #include "../backend/group_backend.hpp"
 #include "../detail/live_state.hpp"
-#include "../detail/utf8.hpp"
+#include "../core/utf8.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/dispatch.hpp>

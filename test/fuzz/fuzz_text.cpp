@@ -27,10 +27,10 @@
 #define PK_FUZZ_TARGET "fuzz_text"
 #include "fuzz_check.hpp"
 
-#include "../../src/detail/decoder.hpp"
-#include "../../src/detail/line_splitter.hpp"
-#include "../../src/detail/output_buffer.hpp"
-#include "../../src/detail/utf8.hpp"
+#include "../../src/core/decoder.hpp"
+#include "../../src/core/line_splitter.hpp"
+#include "../../src/core/line_queue.hpp"
+#include "../../src/core/utf8.hpp"
 #include "policy_model.hpp"
 
 #include <fuzzer/FuzzedDataProvider.h>

@@ -7,8 +7,8 @@
 // input it broke it with are named above every case. No spawning.
 
 #define BOOST_TEST_MODULE fuzz_regressions
-#include "../../src/detail/output_buffer.hpp"
-#include "../../src/detail/utf8.hpp"
+#include "../../src/core/line_queue.hpp"
+#include "../../src/core/utf8.hpp"
 #include "pk_test.hpp"
 
 #include <boost/test/unit_test.hpp>

@@ -8,8 +8,8 @@
 // consumption. No spawning.
 
 #define BOOST_TEST_MODULE line_queue
-#include "../../src/detail/line_splitter.hpp"
-#include "../../src/detail/output_buffer.hpp"
+#include "../../src/core/line_splitter.hpp"
+#include "../../src/core/line_queue.hpp"
 #include "pk_test.hpp"
 #include "policy_model.hpp"
 

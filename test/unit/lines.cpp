@@ -5,11 +5,12 @@
 // Line splitting, decoding to UTF-8 and bounded output buffers: no spawning.
 
 #define BOOST_TEST_MODULE lines
-#include "../../src/detail/decoder.hpp"
-#include "../../src/detail/line_splitter.hpp"
-#include "../../src/detail/output_buffer.hpp"
+#include "../../src/core/decoder.hpp"
+#include "../../src/core/line_splitter.hpp"
+#include "../../src/core/byte_capture.hpp"
+#include "../../src/core/line_queue.hpp"
 #include "../../src/detail/string_growth.hpp"
-#include "../../src/detail/utf8.hpp"
+#include "../../src/core/utf8.hpp"
 #include "pk_test.hpp"
 
 #include <boost/test/unit_test.hpp>

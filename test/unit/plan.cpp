@@ -6,7 +6,7 @@
 
 #define BOOST_TEST_MODULE plan
 #include "../../src/core/plan.hpp"
-#include "../../src/detail/utf8.hpp"
+#include "../../src/core/utf8.hpp"
 
 #include <boost/test/unit_test.hpp>
 

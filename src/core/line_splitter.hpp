@@ -2,8 +2,8 @@
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
 
-#ifndef BOOST_PROCESSKIT_SRC_DETAIL_LINE_SPLITTER_HPP
-#define BOOST_PROCESSKIT_SRC_DETAIL_LINE_SPLITTER_HPP
+#ifndef BOOST_PROCESSKIT_SRC_CORE_LINE_SPLITTER_HPP
+#define BOOST_PROCESSKIT_SRC_CORE_LINE_SPLITTER_HPP
 
 #include <boost/processkit/command.hpp>
 
@@ -171,4 +171,4 @@ private:
 } // namespace processkit
 } // namespace boost
 
-#endif // BOOST_PROCESSKIT_SRC_DETAIL_LINE_SPLITTER_HPP
+#endif // BOOST_PROCESSKIT_SRC_CORE_LINE_SPLITTER_HPP

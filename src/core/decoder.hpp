@@ -2,8 +2,8 @@
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
 
-#ifndef BOOST_PROCESSKIT_SRC_DETAIL_DECODER_HPP
-#define BOOST_PROCESSKIT_SRC_DETAIL_DECODER_HPP
+#ifndef BOOST_PROCESSKIT_SRC_CORE_DECODER_HPP
+#define BOOST_PROCESSKIT_SRC_CORE_DECODER_HPP
 
 #include <boost/processkit/error.hpp>
 
@@ -69,4 +69,4 @@ private:
 } // namespace processkit
 } // namespace boost
 
-#endif // BOOST_PROCESSKIT_SRC_DETAIL_DECODER_HPP
+#endif // BOOST_PROCESSKIT_SRC_CORE_DECODER_HPP

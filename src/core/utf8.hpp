@@ -2,8 +2,8 @@
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
 
-#ifndef BOOST_PROCESSKIT_SRC_DETAIL_UTF8_HPP
-#define BOOST_PROCESSKIT_SRC_DETAIL_UTF8_HPP
+#ifndef BOOST_PROCESSKIT_SRC_CORE_UTF8_HPP
+#define BOOST_PROCESSKIT_SRC_CORE_UTF8_HPP
 
 #include <cstddef>
 #include <cstdint>
@@ -168,4 +168,4 @@ inline void sanitize_utf8(std::string& s)
 } // namespace processkit
 } // namespace boost
 
-#endif // BOOST_PROCESSKIT_SRC_DETAIL_UTF8_HPP
+#endif // BOOST_PROCESSKIT_SRC_CORE_UTF8_HPP

@@ -2,8 +2,12 @@
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
 
-#include "decoder.hpp"
-#include "utf8.hpp"
+#include <boost/processkit/config.hpp>
+
+#if BOOST_PROCESSKIT_POSIX
+
+#include "../core/decoder.hpp"
+#include "../core/utf8.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -208,3 +212,5 @@ std::size_t decoder::convert_iconv(const char* p, std::size_t n, std::string& ou
 } // namespace detail
 } // namespace processkit
 } // namespace boost
+
+#endif // BOOST_PROCESSKIT_POSIX
