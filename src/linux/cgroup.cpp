@@ -388,20 +388,6 @@ error cgroup_kill(int dirfd, bool& killed) noexcept
     return cgroup_write(dirfd, "cgroup.kill", "1");
 }
 
-error cgroup_kill_and_wait(int dirfd, std::chrono::milliseconds timeout, bool& killed) noexcept
-{
-    if (auto e = cgroup_kill(dirfd, killed); e || !killed)
-        return e;
-    if (!cgroup_wait_empty(dirfd, timeout))
-    {
-        diagnostics d;
-        d.step = "cgroup.kill";
-        d.detail = "the cgroup was still populated after the teardown timeout";
-        return error(make_error_code(boost::system::errc::timed_out), std::move(d));
-    }
-    return {};
-}
-
 void cgroup_remove(cgroup_dir& dir) noexcept
 {
     for (int fd : {dir.events_fd, dir.procs_fd, dir.dirfd})

@@ -60,8 +60,6 @@ bool cgroup_park(cgroup_dir& dir) noexcept;
 /// If populated: cgroup.kill, without waiting (`killed` says whether it was
 /// written: an empty cgroup is left as it is).
 error cgroup_kill(int dirfd, bool& killed) noexcept;
-/// cgroup_kill, then wait until `populated 0` (bounded by `timeout`).
-error cgroup_kill_and_wait(int dirfd, std::chrono::milliseconds timeout, bool& killed) noexcept;
 /// Whether the cgroup (or a sub-cgroup) has a live process (`populated 1`).
 bool cgroup_populated(int dirfd);
 /// The same, read with one pread from the cgroup's open cgroup.events.

@@ -658,8 +658,8 @@ BOOST_AUTO_TEST_CASE(failed_teardown_completes_without_waiting_for_eof)
 
 BOOST_AUTO_TEST_CASE(successful_teardown_is_not_a_failure)
 {
-    const run_machine& m = script(limits(std::nullopt))
-                               .started()
+    script s(limits(std::nullopt)); // the machine lives in the script: keep it
+    const run_machine& m = s.started()
                                .exit(0, lost()).expect_close_stdin().expect_teardown()
                                .teardown_done(true).expect_exited().expect_complete()
                                .run();
