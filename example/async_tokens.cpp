@@ -49,10 +49,7 @@ void expect(bool ok, const char* what)
     }
 }
 
-pk::command shell(std::string script)
-{
-    return pk::command("/bin/sh").args({"-c", std::move(script)});
-}
+pk::command shell(std::string script) { return pk::command("/bin/sh").args({"-c", std::move(script)}); }
 
 void with_callback()
 {
@@ -140,17 +137,16 @@ void race_against_a_timer()
     auto slow = shell("sleep 30 & echo started; wait");
     auto t0 = std::chrono::steady_clock::now();
     asio::experimental::make_parallel_group(pk::async_run(ex, slow, asio::deferred), timer.async_wait(asio::deferred))
-        .async_wait(asio::experimental::wait_for_one(),
-                    [&](std::array<std::size_t, 2> order, error_code run_ec, std::string, error_code timer_ec) {
-                        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                      std::chrono::steady_clock::now() - t0)
-                                      .count();
-                        std::cout << "   " << (order[0] == 1 ? "the timer" : "the run") << " won after " << ms
-                                  << " ms; the run completed with: " << run_ec.message() << "\n";
-                        expect(order[0] == 1, "the timer fires first");
-                        expect(!timer_ec, "the timer expired");
-                        expect(run_ec == pk::errc::cancelled, "the run was cancelled (its tree killed)");
-                    });
+        .async_wait(asio::experimental::wait_for_one(), [&](std::array<std::size_t, 2> order, error_code run_ec,
+                                                            std::string, error_code timer_ec) {
+            auto ms =
+                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+            std::cout << "   " << (order[0] == 1 ? "the timer" : "the run") << " won after " << ms
+                      << " ms; the run completed with: " << run_ec.message() << "\n";
+            expect(order[0] == 1, "the timer fires first");
+            expect(!timer_ec, "the timer expired");
+            expect(run_ec == pk::errc::cancelled, "the run was cancelled (its tree killed)");
+        });
     ctx.run();
 }
 

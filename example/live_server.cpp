@@ -39,8 +39,8 @@ void expect(bool ok, const char* what)
 void server()
 {
     std::cout << "1. a server that says \"ready\"\n";
-    auto started = pk::start(pk::command("/bin/sh").args(
-        {"-c", "for i in 1 2 3; do echo line $i; sleep 0.1; done; echo ready; sleep 30"}));
+    auto started = pk::start(
+        pk::command("/bin/sh").args({"-c", "for i in 1 2 3; do echo line $i; sleep 0.1; done; echo ready; sleep 30"}));
     if (!started)
     {
         std::cout << "   start failed: " << started.error().message() << "\n";

@@ -164,7 +164,8 @@ struct finish_first_line
 
 // The verbs whose answer is the child's stdout.
 template <class Finisher>
-constexpr bool answers_with_stdout = std::is_same_v<Finisher, finish_run> || std::is_same_v<Finisher, finish_first_line>;
+constexpr bool answers_with_stdout =
+    std::is_same_v<Finisher, finish_run> || std::is_same_v<Finisher, finish_first_line>;
 
 // Runs the capture and hands the finisher's outcome to `handler`, keeping the
 // handler's executor and cancellation slot associated with the capture.
@@ -239,13 +240,13 @@ result<T> run_sync(Initiate initiate, process_runner& runner, command cmd)
 } // namespace
 
 namespace detail {
-#define BOOST_PROCESSKIT_DEFINE_VERB(name, ...)                                                                    \
-    void initiate_##name(process_runner& runner, asio::any_io_executor ex, command cmd, diagnostics* diag,           \
-                         handler_t<void(error_code __VA_OPT__(, ) __VA_ARGS__)> handler)                            \
-    {                                                                                                              \
-        initiate_verb<finish_##name __VA_OPT__(, ) __VA_ARGS__>(runner, std::move(ex), std::move(cmd), diag,       \
-                                                              std::move(handler));                                 \
-    }
+#define BOOST_PROCESSKIT_DEFINE_VERB(name, ...)                                                                        \
+  void initiate_##name(process_runner& runner, asio::any_io_executor ex, command cmd, diagnostics* diag,               \
+                       handler_t<void(error_code __VA_OPT__(, ) __VA_ARGS__)> handler)                                 \
+  {                                                                                                                    \
+    initiate_verb<finish_##name __VA_OPT__(, ) __VA_ARGS__>(runner, std::move(ex), std::move(cmd), diag,               \
+                                                            std::move(handler));                                       \
+  }
 BOOST_PROCESSKIT_DEFINE_VERB(run, std::string)
 BOOST_PROCESSKIT_DEFINE_VERB(run_unit)
 BOOST_PROCESSKIT_DEFINE_VERB(checked, process_result)
@@ -259,8 +260,14 @@ BOOST_PROCESSKIT_DEFINE_VERB(first_line, std::string)
 
 process_runner::~process_runner() = default;
 
-result<std::string> process_runner::run(command cmd) { return run_sync<std::string>(&detail::initiate_run, *this, std::move(cmd)); }
-result<void> process_runner::run_unit(command cmd) { return run_sync<void>(&detail::initiate_run_unit, *this, std::move(cmd)); }
+result<std::string> process_runner::run(command cmd)
+{
+    return run_sync<std::string>(&detail::initiate_run, *this, std::move(cmd));
+}
+result<void> process_runner::run_unit(command cmd)
+{
+    return run_sync<void>(&detail::initiate_run_unit, *this, std::move(cmd));
+}
 result<process_result> process_runner::checked(command cmd)
 {
     return run_sync<process_result>(&detail::initiate_checked, *this, std::move(cmd));
@@ -273,8 +280,14 @@ result<process_result> process_runner::output_bytes(command cmd)
 {
     return run_sync<process_result>(&detail::initiate_output_bytes, *this, std::move(cmd));
 }
-result<int> process_runner::exit_code(command cmd) { return run_sync<int>(&detail::initiate_exit_code, *this, std::move(cmd)); }
-result<bool> process_runner::probe(command cmd) { return run_sync<bool>(&detail::initiate_probe, *this, std::move(cmd)); }
+result<int> process_runner::exit_code(command cmd)
+{
+    return run_sync<int>(&detail::initiate_exit_code, *this, std::move(cmd));
+}
+result<bool> process_runner::probe(command cmd)
+{
+    return run_sync<bool>(&detail::initiate_probe, *this, std::move(cmd));
+}
 result<std::string> process_runner::first_line(command cmd)
 {
     return run_sync<std::string>(&detail::initiate_first_line, *this, std::move(cmd));

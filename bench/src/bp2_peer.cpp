@@ -53,10 +53,7 @@ struct run_op : std::enable_shared_from_this<run_op>
     int pending = 3;
     std::function<void(run_op&)> done;
 
-    run_op(const argv_t& argv)
-        : proc(ctx(), argv[0], tail(argv), bp2::process_stdio{nullptr, out, err})
-    {
-    }
+    run_op(const argv_t& argv) : proc(ctx(), argv[0], tail(argv), bp2::process_stdio{nullptr, out, err}) {}
     void start()
     {
         auto self = shared_from_this();

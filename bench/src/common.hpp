@@ -61,11 +61,11 @@ struct not_available : std::runtime_error
 /// Paths and knobs filled in by main().
 struct config
 {
-    std::string gen;        ///< pk_gen
-    std::string peers_dir;  ///< bench/peers
+    std::string gen;       ///< pk_gen
+    std::string peers_dir; ///< bench/peers
     std::string python = "python3";
     std::string node = "node";
-    double scale = 1.0;     ///< multiplies sample counts (--quick: 0.3)
+    double scale = 1.0; ///< multiplies sample counts (--quick: 0.3)
     bool peers = true;
 };
 config& cfg();
@@ -84,10 +84,7 @@ int count_children();
 std::vector<int> list_children();
 
 /// Parse the first decimal integer of `s` (a child's CLOCK_MONOTONIC stamp).
-inline std::int64_t parse_stamp(const std::string& s)
-{
-    return std::strtoll(s.c_str(), nullptr, 10);
-}
+inline std::int64_t parse_stamp(const std::string& s) { return std::strtoll(s.c_str(), nullptr, 10); }
 
 /// Count lines and sum their lengths (without '\n') with memchr: the same
 /// splitter for every in-process variant of scenario 5.

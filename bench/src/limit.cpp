@@ -39,10 +39,7 @@ struct child
     int err = -1;
 };
 
-int pidfd_open(pid_t pid)
-{
-    return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-}
+int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 
 /// posix_spawn with stdin=/dev/null; stdout (and stderr unless `err_pipe` is
 /// false: then /dev/null) on O_CLOEXEC pipes whose read ends we keep.

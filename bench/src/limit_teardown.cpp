@@ -195,7 +195,8 @@ lateness_result teardown_kernel(const argv_t& forker, int n, int lead_ms, int wi
     for (auto& kp : ks)
     {
         kid& k = *kp;
-        k.pidfd.async_wait(asio::posix::stream_descriptor::wait_read, [&, kp = &k](const boost::system::error_code& ec) {
+        k.pidfd.async_wait(asio::posix::stream_descriptor::wait_read, [&,
+                                                                       kp = &k](const boost::system::error_code& ec) {
             kid& k = *kp;
             if (ec)
                 return fail("pidfd wait: " + ec.message());
@@ -217,8 +218,8 @@ lateness_result teardown_kernel(const argv_t& forker, int n, int lead_ms, int wi
     while (probed < n && clock::now() < hard)
         ctx.run_one_for(std::chrono::milliseconds(100));
     if (probed < n || !first_error.empty())
-        throw std::runtime_error("kernel limit: " + (first_error.empty() ? std::string("children not ready in time")
-                                                                         : first_error));
+        throw std::runtime_error("kernel limit: " +
+                                 (first_error.empty() ? std::string("children not ready in time") : first_error));
 
     std::vector<int> pids, gpids;
     for (auto& k : ks)

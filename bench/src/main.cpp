@@ -62,11 +62,11 @@ struct variant
     bool batch = false;
     int max_rounds = 1 << 30; ///< batch variants may run in fewer rounds
     samples s;
-    samples extra;            ///< a second figure (RSS per child)
-    samples extra2;           ///< a third figure (time to end the idle children)
-    double watchdog_s = 0;    ///< > 0: break a call that hangs longer than this
-    std::string na;           ///< why it did not run
-    int survivors = 0;        ///< scenario 9: grandchildren alive after their child's async_wait completed
+    samples extra;         ///< a second figure (RSS per child)
+    samples extra2;        ///< a third figure (time to end the idle children)
+    double watchdog_s = 0; ///< > 0: break a call that hangs longer than this
+    std::string na;        ///< why it did not run
+    int survivors = 0;     ///< scenario 9: grandchildren alive after their child's async_wait completed
 
     bool ok() const { return na.empty() && !s.empty(); }
 };
@@ -98,7 +98,7 @@ public:
         std::lock_guard<std::mutex> lk(mu_);
         before_ = std::move(before);
         deadline_ = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                                            std::chrono::duration<double>(seconds));
+                                                           std::chrono::duration<double>(seconds));
         armed_ = true;
         fired_ = false;
         cv_.notify_all();
@@ -444,8 +444,8 @@ void print_table(std::ostream& os)
     os << "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
     for (auto& r : g_rows)
         os << "| " << r.num << " | " << r.scenario << " | " << r.mech << " | " << r.ours << " | " << r.limit << " | "
-           << r.ratio << " | " << r.target << " | " << (r.verdict.empty() ? "—" : r.verdict) << " | " << r.bp2
-           << " | " << r.py_run << " | " << r.py_async << " | " << r.node << " |\n";
+           << r.ratio << " | " << r.target << " | " << (r.verdict.empty() ? "—" : r.verdict) << " | " << r.bp2 << " | "
+           << r.py_run << " | " << r.py_async << " | " << r.node << " |\n";
 }
 
 // ---------------------------------------------------------------- helpers
@@ -496,7 +496,8 @@ void check_mechanisms(variant& v, pk::mech m)
             why[m] = w;
     }
     if (why.count(m) && v.na.empty())
-        v.na = why[m].find("not linked") != std::string::npos ? why[m] : std::string(pk::name(m)) + " unavailable: " + why[m];
+        v.na = why[m].find("not linked") != std::string::npos ? why[m]
+                                                              : std::string(pk::name(m)) + " unavailable: " + why[m];
 }
 
 void log_all(const std::string& scen, const variants& vs, const char* unit_name, double scale)
@@ -541,8 +542,8 @@ void scenario_spawn(bool hold_memory)
     // cgroup destruction delays the next cgroup operation; Boost.Process v2,
     // because its fork() leaves every page of this process copy-on-write,
     // and the next variant pays the faults.
-    variant lim_i = inproc("limit posix_spawn+pidfd+poll (interim pass)",
-                           timed([] { expect_hi(lim::run_capture(echo_hi)); }));
+    variant lim_i =
+        inproc("limit posix_spawn+pidfd+poll (interim pass)", timed([] { expect_hi(lim::run_capture(echo_hi)); }));
     variant bp2 = inproc("Boost.Process v2", timed([] { expect_hi(bp2p::run_capture(echo_hi)); }));
     bp2.watchdog_s = 30;
     check_mechanisms(pk_cg, pk::mech::cgroup);
@@ -589,7 +590,8 @@ void scenario_spawn(bool hold_memory)
 
     std::string name = hold_memory ? "spawn+wait+capture `echo hi`, parent holds 2 GiB touched"
                                    : "spawn+wait+capture `echo hi`, sequential";
-    g_rows.push_back(compare(sc, name, "cgroup_v2", &pk_cg, &lim, unit::us, false, 1.10, &bp2, &py_run, &py_async, &node));
+    g_rows.push_back(
+        compare(sc, name, "cgroup_v2", &pk_cg, &lim, unit::us, false, 1.10, &bp2, &py_run, &py_async, &node));
     g_rows.push_back(compare(sc, name, "process_group", &pk_pg, &lim, unit::us, false, hold_memory ? 1.10 : 1.05, &bp2,
                              &py_run, &py_async, &node));
     g_rows.push_back(compare(sc + "i", name + " — interim: launcher + in_group + hand-rolled capture", "cgroup_v2",
@@ -624,8 +626,10 @@ void scenario_fanout()
     interleave(vs, rounds, 1);
     log_all("3", vs, "ms", 1e3);
     std::string name = "fan-out: 2,000 × `echo hi`, 16 in flight (total time)";
-    g_rows.push_back(compare("3", name, "cgroup_v2", &pk_cg, &lim, unit::ms, false, 1.15, &bp2, nullptr, &py_async, &node));
-    g_rows.push_back(compare("3", name, "process_group", &pk_pg, &lim, unit::ms, false, 1.15, &bp2, nullptr, &py_async, &node));
+    g_rows.push_back(
+        compare("3", name, "cgroup_v2", &pk_cg, &lim, unit::ms, false, 1.15, &bp2, nullptr, &py_async, &node));
+    g_rows.push_back(
+        compare("3", name, "process_group", &pk_pg, &lim, unit::ms, false, 1.15, &bp2, nullptr, &py_async, &node));
 }
 
 /// 4: 1 GiB on stdout, captured.
@@ -644,9 +648,11 @@ void scenario_capture()
             s.add(static_cast<double>(bytes) / dt);
         };
     };
-    variant pk_cg = inproc("processkit output_string cgroup_v2", rate([&] { return pk::capture_big(pk::mech::cgroup, g, bytes); }));
+    variant pk_cg =
+        inproc("processkit output_string cgroup_v2", rate([&] { return pk::capture_big(pk::mech::cgroup, g, bytes); }));
     variant lim = inproc("limit read() into realloc buffer", rate([&] { return lim::capture_big(g); }));
-    variant lim_discard = inproc("limit read() into one 1 MiB buffer (discard)", rate([&] { return lim::read_discard(g); }));
+    variant lim_discard =
+        inproc("limit read() into one 1 MiB buffer (discard)", rate([&] { return lim::read_discard(g); }));
     variant lim_splice = inproc("limit splice() to /dev/null", rate([&] { return lim::splice_null(g); }));
     variant bp2 = inproc("Boost.Process v2", rate([&] { return bp2p::capture_big(g); }));
     bp2.watchdog_s = 300;
@@ -680,7 +686,8 @@ void scenario_lines()
             line_stats st = f();
             double dt = seconds_since(t0);
             if (st.lines != nlines)
-                throw std::runtime_error("split " + std::to_string(st.lines) + " lines, expected " + std::to_string(nlines));
+                throw std::runtime_error("split " + std::to_string(st.lines) + " lines, expected " +
+                                         std::to_string(nlines));
             s.add(static_cast<double>(nlines) / dt);
         };
     };
@@ -732,7 +739,8 @@ void scenario_teardown()
     };
     variant pk_cg = inproc("processkit ~process_group cgroup_v2", pkfn(pk::mech::cgroup));
     variant pk_pg = inproc("processkit ~process_group process_group", pkfn(pk::mech::pgroup));
-    variant lim = inproc("limit killpg + waitpid loop", [tree, n](samples& s) { s.add(lim::teardown_ms(tree, n + 1)); });
+    variant lim =
+        inproc("limit killpg + waitpid loop", [tree, n](samples& s) { s.add(lim::teardown_ms(tree, n + 1)); });
     check_mechanisms(pk_cg, pk::mech::cgroup);
     check_mechanisms(pk_pg, pk::mech::pgroup);
     variants vs{&pk_cg, &pk_pg, &lim};
@@ -895,7 +903,9 @@ void scenario_idle()
     }
     g_notes.push_back("Scenario 7: latency = the parent's completion time of a capture of `pk_gen stamp` minus the "
                       "CLOCK_MONOTONIC stamp the child printed just before exiting (exit + EOF + wake-up + result), "
-                      "median of " + std::to_string(m) + " runs per round while 10 or 1,000 idle captured children "
+                      "median of " +
+                      std::to_string(m) +
+                      " runs per round while 10 or 1,000 idle captured children "
                       "stay alive. Scenario 8: VmRSS delta over starting the 1,000 idle children, divided by 1,000 "
                       "(pipe buffers are kernel memory and not in RSS); median over rounds.");
 }
@@ -949,7 +959,8 @@ void scenario_teardown_latency()
     variant pk_cg, pk_pg, lim_k, lim_t;
     pk_cg.key = "processkit start(ex, cmd, cgroup_v2) x200 live exits";
     pk_pg.key = "processkit start(ex, cmd, process_group) x200 live exits";
-    lim_k.key = "limit: kernel x200 live exits (posix_spawn+setpgroup, pidfd stream_descriptor, waitid, killpg, pipe EOF)";
+    lim_k.key =
+        "limit: kernel x200 live exits (posix_spawn+setpgroup, pidfd stream_descriptor, waitid, killpg, pipe EOF)";
     lim_t.key = "limit variant: the same timer, no children";
     bind(pk_cg, true, [=] { return pk::teardown_lateness(pk::mech::cgroup, forker, n, lead_ms, window_ms); });
     bind(pk_pg, true, [=] { return pk::teardown_lateness(pk::mech::pgroup, forker, n, lead_ms, window_ms); });
@@ -1036,15 +1047,19 @@ void scenario_teardown_latency()
         g_rows.push_back(r);
     }
     g_notes.push_back(
-        "Scenario 9: " + std::to_string(n) + " `pk_gen forker` runs (each forks a grandchild that sleeps until "
+        "Scenario 9: " + std::to_string(n) +
+        " `pk_gen forker` runs (each forks a grandchild that sleeps until "
         "killed, prints \"ready GPID\", exits 0 at SIGUSR1), started with processkit::start(executor, command, "
         "{.mechanism}) on one io_context run by one thread. Once all are ready a 1 ms steady_timer ticks on that "
         "io_context on a fixed grid (a late tick does not shift the next ones, so every millisecond of a stall is a "
-        "sample); " + std::to_string(lead_ms) + " ms later another thread sends SIGUSR1 to all " + std::to_string(n) +
+        "sample); " +
+        std::to_string(lead_ms) + " ms later another thread sends SIGUSR1 to all " + std::to_string(n) +
         " children at once. Lateness = handler time − grid time, over every tick from the signal until " +
         std::to_string(window_ms) + " ms have passed and every child is done (+20 ms); pooled over " +
-        std::to_string(rounds) + " rounds. Once every async_wait has completed no grandchild may be alive (checked; "
-        "a failure is noted below the table). The limit is the kernel's share: the same " + std::to_string(n) +
+        std::to_string(rounds) +
+        " rounds. Once every async_wait has completed no grandchild may be alive (checked; "
+        "a failure is noted below the table). The limit is the kernel's share: the same " +
+        std::to_string(n) +
         " forker children without processkit (posix_spawn, each its own process group, stdout on a pipe read until "
         "\"ready\", stdin/stderr /dev/null), each watched on the same kind of io_context with the least work that "
         "does the same job: a pidfd in an asio::posix::stream_descriptor, async_wait(wait_read) → waitid(P_PIDFD) → "

@@ -79,7 +79,8 @@ double teardown_ms(mech m, const argv_t& tree_argv, int expected, int& leftover)
         throw std::runtime_error("pipe2");
     bpk::launcher l;
     bpk::error_code ec;
-    auto proc = l(ctx, ec, tree_argv[0], tail(tree_argv), bpk::in_group(*g), bp2::process_stdio{nullptr, p[1], nullptr});
+    auto proc =
+        l(ctx, ec, tree_argv[0], tail(tree_argv), bpk::in_group(*g), bp2::process_stdio{nullptr, p[1], nullptr});
     ::close(p[1]);
     if (ec)
     {

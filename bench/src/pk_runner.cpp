@@ -239,7 +239,8 @@ lim::lateness_result teardown_lateness(mech mc, const argv_t& forker, int n, int
     std::vector<int> gpids(static_cast<std::size_t>(n), 0);
     for (int i = 0; i < n; ++i)
     {
-        ps[i].async_wait_for_line([](std::string_view l) { return l.rfind("ready ", 0) == 0; }, std::chrono::seconds(60),
+        ps[i].async_wait_for_line([](std::string_view l) { return l.rfind("ready ", 0) == 0; },
+                                  std::chrono::seconds(60),
                                   [&, i](bpk::error_code ec, std::string line) {
                                       ++probed;
                                       if (ec && first_error.empty())

@@ -70,9 +70,10 @@ bool run_burst(boost::asio::io_context& ctx, const std::vector<int>& pids, int l
     res.lead_max_ms = 0;
     for (double x : tk.lead_ms)
         res.lead_max_ms = std::max(res.lead_max_ms, x);
-    res.all_exited_ms = prog.n == 0             ? 0
-                        : prog.done == prog.n ? std::chrono::duration<double, std::milli>(prog.t_all_done - trigger).count()
-                                              : -1;
+    res.all_exited_ms = prog.n == 0 ? 0
+                        : prog.done == prog.n
+                            ? std::chrono::duration<double, std::milli>(prog.t_all_done - trigger).count()
+                            : -1;
     res.sched_ok = s0.ok && s1.ok;
     res.io_cpu_ms = s1.cpu_ms - s0.cpu_ms;
     res.io_runq_wait_ms = s1.runq_wait_ms - s0.runq_wait_ms;

@@ -30,10 +30,7 @@ namespace detail {
 class byte_capture
 {
 public:
-    explicit byte_capture(output_buffer_policy p)
-        : policy_(p), unbounded_(!p.max_lines && !p.max_bytes)
-    {
-    }
+    explicit byte_capture(output_buffer_policy p) : policy_(p), unbounded_(!p.max_lines && !p.max_bytes) {}
 
     /// Appends a chunk within the policy. Returns false only in error mode:
     /// from the call that first exceeds a limit on (every later call too).
@@ -184,10 +181,10 @@ private:
     output_buffer_policy policy_;
     bool unbounded_;
     bool truncated_ = false;
-    bool stopped_ = false;      ///< drop_newest / error: a limit was reached
+    bool stopped_ = false; ///< drop_newest / error: a limit was reached
     std::string buf_;
-    std::size_t head_ = 0;      ///< drop_oldest: start of the live bytes in buf_
-    std::size_t newlines_ = 0;  ///< '\n' in the live bytes (tracked with max_lines)
+    std::size_t head_ = 0;     ///< drop_oldest: start of the live bytes in buf_
+    std::size_t newlines_ = 0; ///< '\n' in the live bytes (tracked with max_lines)
 };
 
 } // namespace detail

@@ -23,7 +23,7 @@
 #include <vector>
 
 #if defined(__SSE2__)
-#include <emmintrin.h>
+#  include <emmintrin.h>
 #endif
 
 namespace boost {
@@ -469,11 +469,11 @@ private:
     {
         std::unique_ptr<char[]> buf;
         std::size_t cap = 0;
-        std::size_t size = 0;          ///< bytes of text written
-        span_array lines;              ///< lines[head..] are queued
+        std::size_t size = 0; ///< bytes of text written
+        span_array lines;     ///< lines[head..] are queued
         std::size_t head = 0;
-        std::size_t bytes = 0;         ///< sum of the queued lines' sizes
-        std::vector<seq_run> runs;     ///< runs[run_head] holds lines[head]
+        std::size_t bytes = 0;     ///< sum of the queued lines' sizes
+        std::vector<seq_run> runs; ///< runs[run_head] holds lines[head]
         std::size_t run_head = 0;
 
         std::size_t live() const noexcept { return lines.size() - head; }
@@ -562,10 +562,14 @@ private:
     {
         const __m128i nl = _mm_set1_epi8('\n');
         auto* q = reinterpret_cast<const __m128i*>(p);
-        auto m0 = static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(q), nl))));
-        auto m1 = static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(q + 1), nl))));
-        auto m2 = static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(q + 2), nl))));
-        auto m3 = static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(q + 3), nl))));
+        auto m0 = static_cast<std::uint64_t>(
+            static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(q), nl))));
+        auto m1 = static_cast<std::uint64_t>(
+            static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(q + 1), nl))));
+        auto m2 = static_cast<std::uint64_t>(
+            static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(q + 2), nl))));
+        auto m3 = static_cast<std::uint64_t>(
+            static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(q + 3), nl))));
         return m0 | (m1 << 16) | (m2 << 32) | (m3 << 48);
     }
 #endif

@@ -26,10 +26,7 @@ namespace detail {
 class line_splitter
 {
 public:
-    explicit line_splitter(line_terminator t) noexcept
-        : cr_mode_(t == line_terminator::carriage_return)
-    {
-    }
+    explicit line_splitter(line_terminator t) noexcept : cr_mode_(t == line_terminator::carriage_return) {}
 
     /// Feeds a chunk; calls emit(std::string_view line) for every complete
     /// line, terminator stripped.
@@ -162,7 +159,7 @@ private:
         }
     }
 
-    std::string buf_;     ///< the unterminated rest carried to the next chunk
+    std::string buf_; ///< the unterminated rest carried to the next chunk
     bool cr_mode_;
     bool skip_lf_ = false; ///< carriage_return mode: the last chunk ended with '\r'
 };

@@ -22,7 +22,7 @@ struct spawn_plan
     std::string path;              ///< the executable, PATH already searched
     std::vector<std::string> args; ///< argv[1..]
     std::string argv0;
-    std::vector<std::string> env;  ///< "NAME=value" entries
+    std::vector<std::string> env; ///< "NAME=value" entries
 };
 
 /// Validates `cmd` (empty program, NUL bytes, bad env names, missing working

@@ -130,9 +130,7 @@ run_actions run_machine::on_timer(timer_kind kind, std::uint64_t generation) noe
         idle_expired_ = kind == timer_kind::idle;
         end_run(a, end_cause::timed_out, true);
         break;
-    case timer_kind::grace:
-        kill(a);
-        break;
+    case timer_kind::grace: kill(a); break;
     }
     return a;
 }

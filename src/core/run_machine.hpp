@@ -54,7 +54,7 @@ enum class cancel_grade : std::uint8_t
 enum class end_cause : std::uint8_t
 {
     none,
-    timed_out,      ///< the timeout or the idle timeout (idle_expired() tells them apart)
+    timed_out, ///< the timeout or the idle timeout (idle_expired() tells them apart)
     cancelled,
     output_limited, ///< a bounded stream refused more output
 };
@@ -75,7 +75,7 @@ struct child_exit
 {
     bool exited = false; ///< true: `value` is the exit code; false: the signal number
     int value = 0;
-    bool known = true;   ///< false: someone else reaped it; `exited` and `value` mean nothing
+    bool known = true; ///< false: someone else reaped it; `exited` and `value` mean nothing
     friend bool operator==(const child_exit&, const child_exit&) = default;
 };
 

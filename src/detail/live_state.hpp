@@ -66,9 +66,9 @@ struct live_state : std::enable_shared_from_this<live_state>
             decode,
         } mode = text_mode::decode;
         std::optional<decoder> dec;
-        std::string decoded;  ///< scratch for decoding
+        std::string decoded; ///< scratch for decoding
         bool eof = false;
-        error_code end;       ///< why the stream ended early (output_limit)
+        error_code end; ///< why the stream ended early (output_limit)
         std::optional<any_handler<void(error_code, std::string)>> waiter;
         std::optional<any_handler<void(error_code, line_batch)>> batch_waiter;
     };

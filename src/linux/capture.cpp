@@ -43,7 +43,7 @@ using detail::end_cause;
 using detail::timer_kind;
 
 constexpr std::size_t read_chunk = 64 * 1024;
-constexpr std::size_t max_drain = 4 * 1024 * 1024;        // per wakeup, then other work gets a turn
+constexpr std::size_t max_drain = 4 * 1024 * 1024;          // per wakeup, then other work gets a turn
 constexpr std::uint64_t big_stream_bytes = 4 * 1024 * 1024; // then the pipe grows to
 constexpr std::size_t big_pipe_bytes = 1024 * 1024;
 
@@ -77,9 +77,9 @@ public:
     capture_op(asio::any_io_executor ex, command cmd, capture_handler h, process_group_options opts,
                std::shared_ptr<detail::group_backend> parent)
         : ex_(ex), strand_(asio::make_strand(ex)), cmd_(std::move(cmd)), handler_(std::move(h)), opts_(opts),
-          parent_(std::move(parent)),
-          out_(strand_), err_(strand_), in_(strand_), exit_watch_(strand_),
-          timers_{asio::steady_timer(strand_), asio::steady_timer(strand_), asio::steady_timer(strand_)},
+          parent_(std::move(parent)), out_(strand_), err_(strand_), in_(strand_),
+          exit_watch_(strand_), timers_{asio::steady_timer(strand_), asio::steady_timer(strand_),
+                                        asio::steady_timer(strand_)},
           machine_(limits_of(cmd_), 1, 2)
     {
     }
@@ -302,7 +302,8 @@ private:
         const std::string& data = cmd_.stdin_config().data();
         while (stdin_off_ < data.size())
         {
-            ssize_t n = detail::write_no_sigpipe(in_.native_handle(), data.data() + stdin_off_, data.size() - stdin_off_);
+            ssize_t n =
+                detail::write_no_sigpipe(in_.native_handle(), data.data() + stdin_off_, data.size() - stdin_off_);
             if (n > 0)
             {
                 stdin_off_ += static_cast<std::size_t>(n);
@@ -483,9 +484,9 @@ private:
     std::shared_ptr<detail::child_record> record_;
     std::optional<std::stop_callback<stop_fn>> stop_cb_;
     std::array<detail::growing_string, 2> out_bufs_; ///< unbounded capture: the output itself
-    std::array<std::uint64_t, 2> seen_{0, 0};      ///< bytes read per stream
+    std::array<std::uint64_t, 2> seen_{0, 0};        ///< bytes read per stream
     std::array<bool, 2> pipe_grown_{false, false};
-    std::unique_ptr<char[]> chunk_;                ///< read buffer, allocated on the first byte
+    std::unique_ptr<char[]> chunk_; ///< read buffer, allocated on the first byte
     std::size_t stdin_off_ = 0;
     clock::time_point start_time_ = clock::now();
     bool delivered_ = false;

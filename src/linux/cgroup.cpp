@@ -90,8 +90,7 @@ cgroup_host probe()
     h.base = h.mount + (rel == "/" ? std::string() : rel);
     h.kill = ::access((h.base + "/cgroup.kill").c_str(), F_OK) == 0 ||
              ::access((h.mount + "/cgroup.kill").c_str(), F_OK) == 0;
-    h.writable = ::access(h.base.c_str(), W_OK) == 0 &&
-                 ::access((h.base + "/cgroup.procs").c_str(), W_OK) == 0;
+    h.writable = ::access(h.base.c_str(), W_OK) == 0 && ::access((h.base + "/cgroup.procs").c_str(), W_OK) == 0;
     if (!h.writable)
         h.reason = "own cgroup " + h.base + " is not writable (no delegation)";
     else if (!h.kill)

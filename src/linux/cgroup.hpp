@@ -24,8 +24,8 @@ struct cgroup_host
 {
     bool mounted = false;
     std::string mount;
-    std::string own;      ///< relative to the hierarchy root, e.g. "/" or "/user.slice/x.scope"
-    std::string base;     ///< absolute directory new groups are created in
+    std::string own;  ///< relative to the hierarchy root, e.g. "/" or "/user.slice/x.scope"
+    std::string base; ///< absolute directory new groups are created in
     bool writable = false;
     bool kill = false;
     std::string reason;

@@ -10,18 +10,18 @@
 
 #if BOOST_PROCESSKIT_LINUX
 
-#include <boost/processkit/detail/spawn.hpp>
+#  include <boost/processkit/detail/spawn.hpp>
 
-#include "../backend/proc_scan.hpp"
-#include "cgroup_backend.hpp"
-#include "procfs.hpp"
+#  include "../backend/proc_scan.hpp"
+#  include "cgroup_backend.hpp"
+#  include "procfs.hpp"
 
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/steady_timer.hpp>
+#  include <boost/asio/posix/stream_descriptor.hpp>
+#  include <boost/asio/steady_timer.hpp>
 
-#include <algorithm>
-#include <csignal>
-#include <fcntl.h>
+#  include <algorithm>
+#  include <csignal>
+#  include <fcntl.h>
 
 namespace boost {
 namespace processkit {
@@ -46,11 +46,10 @@ struct events_wait : std::enable_shared_from_this<events_wait>
             return;
         ++generation;
         auto self = shared_from_this();
-        events.async_wait(asio::posix::descriptor_base::wait_error,
-                          [self, gen = generation](error_code ec) {
-                              if (!ec && gen == self->generation)
-                                  self->check();
-                          });
+        events.async_wait(asio::posix::descriptor_base::wait_error, [self, gen = generation](error_code ec) {
+            if (!ec && gen == self->generation)
+                self->check();
+        });
         bool empty = !cgroup_events_populated(events.native_handle());
         auto now = group_backend::clock::now();
         if (empty || now >= deadline)
@@ -253,8 +252,7 @@ private:
 
 } // namespace
 
-std::shared_ptr<group_backend> make_cgroup_backend(const process_group_options& options, cgroup_dir dir,
-                                                   bool reusable)
+std::shared_ptr<group_backend> make_cgroup_backend(const process_group_options& options, cgroup_dir dir, bool reusable)
 {
     return std::make_shared<cgroup_backend>(options, std::move(dir), reusable);
 }

@@ -14,8 +14,7 @@ namespace detail {
 
 /// A group that is a private cgroup v2 directory. `reusable`: the cgroup
 /// goes back to the pool of parked cgroups if nothing could tell it was used.
-std::shared_ptr<group_backend> make_cgroup_backend(const process_group_options& options, cgroup_dir dir,
-                                                   bool reusable);
+std::shared_ptr<group_backend> make_cgroup_backend(const process_group_options& options, cgroup_dir dir, bool reusable);
 
 } // namespace detail
 } // namespace processkit

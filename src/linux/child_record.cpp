@@ -8,12 +8,12 @@
 
 #if BOOST_PROCESSKIT_LINUX
 
-#include "../backend/child_record.hpp"
-#include "../backend/proc_scan.hpp"
-#include "pidfd.hpp"
+#  include "../backend/child_record.hpp"
+#  include "../backend/proc_scan.hpp"
+#  include "pidfd.hpp"
 
-#include <chrono>
-#include <thread>
+#  include <chrono>
+#  include <thread>
 
 namespace boost {
 namespace processkit {

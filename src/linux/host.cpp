@@ -8,11 +8,11 @@
 
 #if BOOST_PROCESSKIT_LINUX
 
-#include "../posix/pgroup_backend.hpp"
-#include "cgroup_backend.hpp"
-#include "pidfd.hpp"
+#  include "../posix/pgroup_backend.hpp"
+#  include "cgroup_backend.hpp"
+#  include "pidfd.hpp"
 
-#include <sys/prctl.h>
+#  include <sys/prctl.h>
 
 namespace boost {
 namespace processkit {

@@ -461,9 +461,8 @@ void arm_timer(live_state& s, timer_kind k, const timer_arm& arm)
 // path, until the tree is empty (the handler may run inline).
 void start_teardown(live_state& s)
 {
-    async_kill_tree(s.strand, s.group->state(), [self = s.shared_from_this()](error e) {
-        perform(*self, self->machine.on_teardown_done(!e));
-    });
+    async_kill_tree(s.strand, s.group->state(),
+                    [self = s.shared_from_this()](error e) { perform(*self, self->machine.on_teardown_done(!e)); });
 }
 
 // Performs what the machine decided, in its order. (`complete` needs nothing
@@ -568,7 +567,8 @@ void pump_stdin(live_state& s)
         auto& w = s.writes.front();
         while (s.write_off < w.data.size())
         {
-            ssize_t n = write_no_sigpipe(s.in.native_handle(), w.data.data() + s.write_off, w.data.size() - s.write_off);
+            ssize_t n =
+                write_no_sigpipe(s.in.native_handle(), w.data.data() + s.write_off, w.data.size() - s.write_off);
             if (n > 0)
             {
                 s.write_off += static_cast<std::size_t>(n);
@@ -694,8 +694,10 @@ live_state::stream::stream(asio::any_io_executor e, const command& c)
 }
 
 live_state::live_state(asio::any_io_executor e, command c)
-    : ex(e), strand(asio::make_strand(e)), cmd(std::move(c)), exit_watch(strand), machine(limits_of(cmd), 1, 2),
-      timers{asio::steady_timer(strand), asio::steady_timer(strand), asio::steady_timer(strand)}, in(strand)
+    : ex(e), strand(asio::make_strand(e)), cmd(std::move(c)), exit_watch(strand),
+      machine(limits_of(cmd), 1, 2), timers{asio::steady_timer(strand), asio::steady_timer(strand),
+                                            asio::steady_timer(strand)},
+      in(strand)
 {
 }
 
@@ -709,7 +711,10 @@ live_state::~live_state()
 
 // ---------------------------------------------------------------- start
 
-result<running_process> start(asio::any_io_executor ex, command cmd) { return start(std::move(ex), std::move(cmd), {}); }
+result<running_process> start(asio::any_io_executor ex, command cmd)
+{
+    return start(std::move(ex), std::move(cmd), {});
+}
 
 result<running_process> start(asio::any_io_executor ex, command cmd, const process_group_options& options)
 {
@@ -825,7 +830,8 @@ void running_process::initiate_finish(asio::any_completion_handler<void(error_co
 {
     auto s = state_;
     auto id = s->next_op_id++;
-    detail::on_cancel(*s, h, [id](detail::live_state& st) { detail::cancel_waiter(st, st.finish_waiters, id, finished{}); });
+    detail::on_cancel(*s, h,
+                      [id](detail::live_state& st) { detail::cancel_waiter(st, st.finish_waiters, id, finished{}); });
     asio::post(s->strand, [s, id, h = std::move(h)]() mutable {
         s->finish_waiters.emplace_back(id, std::move(h));
         detail::deliver_finish(*s);
@@ -837,12 +843,14 @@ result<finished> running_process::finish()
     return detail::block<finished>(*state_, [this](auto h) { initiate_finish(std::move(h)); });
 }
 
-void running_process::initiate_wait_for_line(std::function<bool(std::string_view)> pred, std::chrono::nanoseconds deadline,
+void running_process::initiate_wait_for_line(std::function<bool(std::string_view)> pred,
+                                             std::chrono::nanoseconds deadline,
                                              asio::any_completion_handler<void(error_code, std::string)> h)
 {
     auto s = state_;
     auto id = s->next_op_id++;
-    detail::on_cancel(*s, h, [id](detail::live_state& st) { detail::end_probe(st, id, make_error_code(errc::cancelled)); });
+    detail::on_cancel(*s, h,
+                      [id](detail::live_state& st) { detail::end_probe(st, id, make_error_code(errc::cancelled)); });
     asio::post(s->strand, [s, id, pred = std::move(pred), deadline, h = std::move(h)]() mutable {
         for (auto& st : s->streams)
             if (st)
@@ -857,9 +865,8 @@ void running_process::initiate_wait_for_line(std::function<bool(std::string_view
             }
         // (Asio 1.81's any_completion_handler move-assignment re-wraps the
         // handler endlessly: construct in place, never assign.)
-        s->probes.push_back(detail::live_state::output_probe{id, std::move(pred), std::string(),
-                                                             std::make_shared<asio::steady_timer>(s->strand),
-                                                             std::move(h)});
+        s->probes.push_back(detail::live_state::output_probe{
+            id, std::move(pred), std::string(), std::make_shared<asio::steady_timer>(s->strand), std::move(h)});
         detail::start_deadline(*s, std::prev(s->probes.end()), deadline);
         detail::check_probes_after_exit(*s);
     });
@@ -868,7 +875,8 @@ void running_process::initiate_wait_for_line(std::function<bool(std::string_view
 result<std::string> running_process::wait_for_line(std::function<bool(std::string_view)> pred,
                                                    std::chrono::nanoseconds deadline)
 {
-    return detail::block<std::string>(*state_, [&](auto h) { initiate_wait_for_line(std::move(pred), deadline, std::move(h)); });
+    return detail::block<std::string>(*state_,
+                                      [&](auto h) { initiate_wait_for_line(std::move(pred), deadline, std::move(h)); });
 }
 
 void running_process::initiate_wait_for_output(std::string text, std::chrono::nanoseconds deadline,
@@ -877,7 +885,8 @@ void running_process::initiate_wait_for_output(std::string text, std::chrono::na
     // A text probe is a line probe that also looks at the unterminated tail.
     auto s = state_;
     auto id = s->next_op_id++;
-    detail::on_cancel(*s, h, [id](detail::live_state& st) { detail::end_probe(st, id, make_error_code(errc::cancelled)); });
+    detail::on_cancel(*s, h,
+                      [id](detail::live_state& st) { detail::end_probe(st, id, make_error_code(errc::cancelled)); });
     asio::post(s->strand, [s, id, text = std::move(text), deadline, h = std::move(h)]() mutable {
         auto found = [&](std::string_view hay) { return hay.find(text) != std::string_view::npos; };
         for (auto& st : s->streams)
@@ -889,7 +898,10 @@ void running_process::initiate_wait_for_output(std::string text, std::chrono::na
                     return detail::complete(*s, std::move(h), error_code());
             }
         s->probes.push_back(detail::live_state::output_probe{
-            id, {}, std::move(text), std::make_shared<asio::steady_timer>(s->strand),
+            id,
+            {},
+            std::move(text),
+            std::make_shared<asio::steady_timer>(s->strand),
             [h = std::move(h)](error_code ec, std::string) mutable { std::move(h)(ec); }});
         detail::start_deadline(*s, std::prev(s->probes.end()), deadline);
         detail::check_probes_after_exit(*s);
@@ -898,7 +910,8 @@ void running_process::initiate_wait_for_output(std::string text, std::chrono::na
 
 result<void> running_process::wait_for_output(std::string text, std::chrono::nanoseconds deadline)
 {
-    return detail::block<void>(*state_, [&](auto h) { initiate_wait_for_output(std::move(text), deadline, std::move(h)); });
+    return detail::block<void>(*state_,
+                               [&](auto h) { initiate_wait_for_output(std::move(text), deadline, std::move(h)); });
 }
 
 void running_process::initiate_wait_for(std::function<bool()> pred, std::chrono::nanoseconds deadline,
@@ -942,7 +955,8 @@ void running_process::initiate_wait_for(std::function<bool()> pred, std::chrono:
             });
         }
     };
-    auto p = std::make_shared<poller>(state_, std::move(pred), std::chrono::steady_clock::now() + deadline, std::move(h));
+    auto p =
+        std::make_shared<poller>(state_, std::move(pred), std::chrono::steady_clock::now() + deadline, std::move(h));
     auto weak = std::weak_ptr<poller>(p);
     detail::on_cancel(*state_, *p->h, [weak](detail::live_state&) {
         if (auto sp = weak.lock())
@@ -1145,7 +1159,7 @@ void initiate_wait_any(std::vector<running_process*> ps,
             for (std::size_t j = 0; j < sh->cancels.size(); ++j)
                 if (j != i)
                     sh->cancels[j].emit(asio::cancellation_type::terminal);
-            std::move(*h)(ec, i, o);
+            std::move (*h)(ec, i, o);
         }));
 }
 
@@ -1168,7 +1182,7 @@ void initiate_wait_all(std::vector<running_process*> ps,
     {
         asio::post(background_executor(), [sh] {
             auto hex = asio::get_associated_executor(*sh->h, background_executor());
-            asio::dispatch(hex, [sh] { std::move(*sh->h)(error_code(), std::vector<run_outcome>{}); });
+            asio::dispatch(hex, [sh] { std::move (*sh->h)(error_code(), std::vector<run_outcome>{}); });
         });
         return;
     }
@@ -1182,7 +1196,7 @@ void initiate_wait_all(std::vector<running_process*> ps,
                 if (--sh->left != 0)
                     return;
             }
-            std::move(*sh->h)(sh->first_error, std::move(sh->outcomes));
+            std::move (*sh->h)(sh->first_error, std::move(sh->outcomes));
         });
 }
 
@@ -1192,7 +1206,9 @@ result<std::pair<std::size_t, run_outcome>> wait_any(std::vector<running_process
 {
     std::promise<std::tuple<error_code, std::size_t, run_outcome>> p;
     auto f = p.get_future();
-    detail::initiate_wait_any(std::move(ps), [&p](error_code ec, std::size_t i, run_outcome o) { p.set_value({ec, i, o}); });
+    detail::initiate_wait_any(std::move(ps), [&p](error_code ec, std::size_t i, run_outcome o) {
+        p.set_value({ec, i, o});
+    });
     auto [ec, i, o] = f.get();
     if (ec)
         return error(ec);
@@ -1203,7 +1219,9 @@ result<std::vector<run_outcome>> wait_all(std::vector<running_process*> ps)
 {
     std::promise<std::pair<error_code, std::vector<run_outcome>>> p;
     auto f = p.get_future();
-    detail::initiate_wait_all(std::move(ps), [&p](error_code ec, std::vector<run_outcome> o) { p.set_value({ec, std::move(o)}); });
+    detail::initiate_wait_all(std::move(ps), [&p](error_code ec, std::vector<run_outcome> o) {
+        p.set_value({ec, std::move(o)});
+    });
     auto [ec, o] = f.get();
     if (ec)
         return error(ec);

@@ -8,19 +8,19 @@
 
 #if BOOST_PROCESSKIT_LINUX
 
-#include "../backend/proc_scan.hpp"
-#include "../detail/unique_fd.hpp"
-#include "pidfd.hpp"
-#include "procfs.hpp"
+#  include "../backend/proc_scan.hpp"
+#  include "../detail/unique_fd.hpp"
+#  include "pidfd.hpp"
+#  include "procfs.hpp"
 
-#include <algorithm>
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
-#include <mutex>
-#include <set>
-#include <sys/prctl.h>
-#include <thread>
+#  include <algorithm>
+#  include <chrono>
+#  include <cstdio>
+#  include <cstdlib>
+#  include <mutex>
+#  include <set>
+#  include <sys/prctl.h>
+#  include <thread>
 
 namespace boost {
 namespace processkit {

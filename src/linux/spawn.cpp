@@ -92,7 +92,10 @@ constexpr std::size_t stack_size = 128 * 1024;
 struct child_stack
 {
     void* base = MAP_FAILED;
-    child_stack() { base = ::mmap(nullptr, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0); }
+    child_stack()
+    {
+        base = ::mmap(nullptr, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    }
     ~child_stack()
     {
         if (base != MAP_FAILED)
@@ -106,8 +109,8 @@ struct child_args
 {
     const spawn_request* req;
     const sigset_t* clean_mask;
-    int max_fd;            // upper bound for the close() loop when close_range is missing
-    volatile int err;      // written by the child: 0 means execve succeeded
+    int max_fd;       // upper bound for the close() loop when close_range is missing
+    volatile int err; // written by the child: 0 means execve succeeded
     const char* volatile step;
     bool handlers_cleared; // clone3 reset every handler already (CLONE_CLEAR_SIGHAND)
 };
@@ -161,7 +164,7 @@ int child_main(void* p) noexcept
             continue;
         bool reset = (sig == SIGPIPE || sig == SIGXFSZ) && sa.sa_handler != SIG_DFL;
         if ((sa.sa_flags & SA_SIGINFO) ? sa.sa_sigaction != nullptr
-                                        : (sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN))
+                                       : (sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN))
             reset = true;
         if (reset)
         {

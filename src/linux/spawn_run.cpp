@@ -38,7 +38,7 @@ struct child_setup
     volatile bool born_in_cgroup = false;
     const char* volatile step = nullptr;
     int in = -1, out = -1, err = -1; // -1: inherit
-    bool err_to_out = false;          // stderr joins whatever stdout is
+    bool err_to_out = false;         // stderr joins whatever stdout is
     const char* cwd = nullptr;
 
     static int run(void* p) noexcept
@@ -267,7 +267,6 @@ result<started_child> spawn_run(const command& cmd, const process_group_options&
     return started_child{std::move(group).value(), std::move(child).value(), std::move(in_w), std::move(out_r),
                          std::move(err_r)};
 }
-
 
 } // namespace detail
 } // namespace processkit

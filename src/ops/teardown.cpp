@@ -90,16 +90,15 @@ void async_kill_tree(asio::any_io_executor ex, std::shared_ptr<group_backend> g,
     if (done)
         return std::move(handler)(std::move(*done));
     auto& backend = *g;
-    backend.async_wait_empty(std::move(ex), deadline,
-                             [g = std::move(g), h = std::move(handler)](bool empty) mutable {
-                                 error e;
-                                 {
-                                     std::lock_guard<std::mutex> lk(g->mu);
-                                     if (!g->closed)
-                                         e = g->end_kill(empty);
-                                 }
-                                 std::move(h)(std::move(e));
-                             });
+    backend.async_wait_empty(std::move(ex), deadline, [g = std::move(g), h = std::move(handler)](bool empty) mutable {
+        error e;
+        {
+            std::lock_guard<std::mutex> lk(g->mu);
+            if (!g->closed)
+                e = g->end_kill(empty);
+        }
+        std::move(h)(std::move(e));
+    });
 }
 
 } // namespace detail

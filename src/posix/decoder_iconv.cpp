@@ -6,14 +6,14 @@
 
 #if BOOST_PROCESSKIT_POSIX
 
-#include "../core/decoder.hpp"
-#include "../core/utf8.hpp"
+#  include "../core/decoder.hpp"
+#  include "../core/utf8.hpp"
 
-#include <algorithm>
-#include <cerrno>
-#include <iconv.h>
-#include <type_traits>
-#include <utility>
+#  include <algorithm>
+#  include <cerrno>
+#  include <iconv.h>
+#  include <type_traits>
+#  include <utility>
 
 namespace boost {
 namespace processkit {
@@ -70,8 +70,7 @@ result<decoder> decoder::create(const std::string& encoding)
     return decoder(cd);
 }
 
-decoder::decoder(decoder&& other) noexcept
-    : cd_(std::exchange(other.cd_, nullptr)), pending_(std::move(other.pending_))
+decoder::decoder(decoder&& other) noexcept : cd_(std::exchange(other.cd_, nullptr)), pending_(std::move(other.pending_))
 {
     other.pending_.clear();
 }

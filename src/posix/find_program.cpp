@@ -8,12 +8,12 @@
 
 #if BOOST_PROCESSKIT_POSIX
 
-#include "../backend/host_fs.hpp"
+#  include "../backend/host_fs.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <sys/stat.h>
-#include <unistd.h>
+#  include <cerrno>
+#  include <cstring>
+#  include <sys/stat.h>
+#  include <unistd.h>
 
 namespace boost {
 namespace processkit {

@@ -8,11 +8,11 @@
 
 #if BOOST_PROCESSKIT_POSIX
 
-#include <boost/processkit/detail/spawn.hpp>
+#  include <boost/processkit/detail/spawn.hpp>
 
-#include <cerrno>
-#include <termios.h>
-#include <unistd.h>
+#  include <cerrno>
+#  include <termios.h>
+#  include <unistd.h>
 
 namespace boost {
 namespace processkit {

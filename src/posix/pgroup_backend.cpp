@@ -11,17 +11,17 @@
 
 #if BOOST_PROCESSKIT_POSIX
 
-#include <boost/processkit/detail/spawn.hpp>
+#  include <boost/processkit/detail/spawn.hpp>
 
-#include "../backend/proc_scan.hpp"
-#include "pgroup_backend.hpp"
+#  include "../backend/proc_scan.hpp"
+#  include "pgroup_backend.hpp"
 
-#include <algorithm>
-#include <cerrno>
-#include <csignal>
-#include <fcntl.h>
-#include <termios.h>
-#include <unistd.h>
+#  include <algorithm>
+#  include <cerrno>
+#  include <csignal>
+#  include <fcntl.h>
+#  include <termios.h>
+#  include <unistd.h>
 
 namespace boost {
 namespace processkit {

@@ -9,21 +9,21 @@
 
 #if BOOST_PROCESSKIT_POSIX
 
-#include <boost/processkit/signal.hpp>
+#  include <boost/processkit/signal.hpp>
 
-#include "../backend/signals.hpp"
+#  include "../backend/signals.hpp"
 
-#include <signal.h>
-#include <string.h>
+#  include <signal.h>
+#  include <string.h>
 
 namespace boost {
 namespace processkit {
 namespace {
 
 constexpr detail::signal_pair named_signals[] = {
-    {static_cast<int>(signal::hangup), SIGHUP},  {static_cast<int>(signal::interrupt), SIGINT},
-    {static_cast<int>(signal::quit), SIGQUIT},   {static_cast<int>(signal::kill), SIGKILL},
-    {static_cast<int>(signal::user1), SIGUSR1},  {static_cast<int>(signal::user2), SIGUSR2},
+    {static_cast<int>(signal::hangup), SIGHUP}, {static_cast<int>(signal::interrupt), SIGINT},
+    {static_cast<int>(signal::quit), SIGQUIT},  {static_cast<int>(signal::kill), SIGKILL},
+    {static_cast<int>(signal::user1), SIGUSR1}, {static_cast<int>(signal::user2), SIGUSR2},
     {static_cast<int>(signal::term), SIGTERM},
 };
 
@@ -40,15 +40,16 @@ namespace detail {
 
 const char* native_signal_name(int native) noexcept
 {
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+#  if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
     // glibc 2.32+ knows every number it has, the real-time ones included.
     return ::sigabbrev_np(native);
-#else
+#  else
     // Elsewhere the POSIX signals, by name: no portable lookup exists.
     switch (native)
     {
-#  define BOOST_PROCESSKIT_SIGNAL_NAME(name)                                                                      \
-    case SIG##name: return #name;
+#    define BOOST_PROCESSKIT_SIGNAL_NAME(name)                                                                         \
+    case SIG##name:                                                                                                    \
+      return #name;
         BOOST_PROCESSKIT_SIGNAL_NAME(HUP)
         BOOST_PROCESSKIT_SIGNAL_NAME(INT)
         BOOST_PROCESSKIT_SIGNAL_NAME(QUIT)
@@ -76,10 +77,10 @@ const char* native_signal_name(int native) noexcept
         BOOST_PROCESSKIT_SIGNAL_NAME(VTALRM)
         BOOST_PROCESSKIT_SIGNAL_NAME(PROF)
         BOOST_PROCESSKIT_SIGNAL_NAME(SYS)
-#  undef BOOST_PROCESSKIT_SIGNAL_NAME
+#    undef BOOST_PROCESSKIT_SIGNAL_NAME
     default: return nullptr;
     }
-#endif
+#  endif
 }
 
 } // namespace detail

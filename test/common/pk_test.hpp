@@ -289,9 +289,8 @@ inline std::size_t pattern_mismatch(const std::string& s, std::size_t first = 0)
 }
 
 /// An output buffer policy with the given line and byte bounds and overflow mode.
-inline boost::processkit::output_buffer_policy buffer_policy(std::optional<std::size_t> lines,
-                                                             std::optional<std::size_t> bytes,
-                                                             boost::processkit::overflow_mode m)
+inline boost::processkit::output_buffer_policy
+buffer_policy(std::optional<std::size_t> lines, std::optional<std::size_t> bytes, boost::processkit::overflow_mode m)
 {
     boost::processkit::output_buffer_policy p;
     p.max_lines = lines;
@@ -310,19 +309,21 @@ inline const std::string fffd = "\xEF\xBF\xBD";
 // evaluates `r` once, so `PK_REQUIRE_OK(pk::run(cmd))` runs the command once.
 
 /// The result `r` is an error with condition `e`.
-#define PK_CHECK_ERRC(r, e)                                                                                      \
-    do {                                                                                                         \
-        const auto& pk_checked_ = (r);                                                                           \
-        BOOST_TEST_REQUIRE(pk_checked_.has_error(), "expected the error " << (e));                               \
-        BOOST_TEST(pk_checked_.error().code() == (e),                                                            \
-                   "got " << pk_checked_.error().code() << ": " << pk_checked_.error().message());               \
-    } while (0)
+#define PK_CHECK_ERRC(r, e)                                                                                            \
+  do                                                                                                                   \
+  {                                                                                                                    \
+    const auto& pk_checked_ = (r);                                                                                     \
+    BOOST_TEST_REQUIRE(pk_checked_.has_error(), "expected the error " << (e));                                         \
+    BOOST_TEST(pk_checked_.error().code() == (e),                                                                      \
+               "got " << pk_checked_.error().code() << ": " << pk_checked_.error().message());                         \
+  } while (0)
 
 /// The result `r` holds a value (else stop the test, saying why).
-#define PK_REQUIRE_OK(r)                                                                                         \
-    do {                                                                                                         \
-        const auto& pk_checked_ = (r);                                                                           \
-        BOOST_TEST_REQUIRE(pk_checked_.has_value(), pk_test::why(pk_checked_));                                  \
-    } while (0)
+#define PK_REQUIRE_OK(r)                                                                                               \
+  do                                                                                                                   \
+  {                                                                                                                    \
+    const auto& pk_checked_ = (r);                                                                                     \
+    BOOST_TEST_REQUIRE(pk_checked_.has_value(), pk_test::why(pk_checked_));                                            \
+  } while (0)
 
 #endif // BOOST_PROCESSKIT_TEST_PK_TEST_HPP

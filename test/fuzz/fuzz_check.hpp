@@ -36,10 +36,10 @@ namespace pk_fuzz {
 #endif
 
 #define FUZZ_CHECK(cond, ...)                                                                                          \
-    do                                                                                                                 \
-    {                                                                                                                  \
-        if (!(cond))                                                                                                   \
-            pk_fuzz::fail(PK_FUZZ_TARGET, #cond, ##__VA_ARGS__);                                                       \
-    } while (0)
+  do                                                                                                                   \
+  {                                                                                                                    \
+    if (!(cond))                                                                                                       \
+      pk_fuzz::fail(PK_FUZZ_TARGET, #cond, ##__VA_ARGS__);                                                             \
+  } while (0)
 
 #endif // BOOST_PROCESSKIT_TEST_FUZZ_CHECK_HPP

@@ -51,7 +51,6 @@ namespace {
 
 constexpr char marker = '\xFE';
 
-
 /// A field that may show in messages: never holds the marker.
 std::string plain(FuzzedDataProvider& fdp, std::size_t max)
 {
@@ -61,10 +60,7 @@ std::string plain(FuzzedDataProvider& fdp, std::size_t max)
 }
 
 /// A value that must never show: the marker on both sides.
-std::string secret(FuzzedDataProvider& fdp, std::size_t max)
-{
-    return marker + plain(fdp, max) + marker;
-}
+std::string secret(FuzzedDataProvider& fdp, std::size_t max) { return marker + plain(fdp, max) + marker; }
 
 bool has_nul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
 
@@ -147,8 +143,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     switch (fdp.ConsumeIntegralInRange(0, 3))
     {
     case 0: cmd.env_clear(); break;
-    case 1:
-    {
+    case 1: {
         std::vector<std::string> allow;
         for (std::size_t i = 0, n = fdp.ConsumeIntegralInRange<std::size_t>(0, 3); i < n; ++i)
             allow.push_back(env_name(fdp));
@@ -169,7 +164,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         cmd.cwd(directory(fdp));
     // The run's knobs make_plan refuses when they cannot mean anything.
     using ns = std::chrono::nanoseconds;
-    auto duration = [&] { return ns(fdp.ConsumeIntegralInRange<std::int64_t>(-2, 2) * (fdp.ConsumeBool() ? 1 : 1000000000)); };
+    auto duration = [&] {
+        return ns(fdp.ConsumeIntegralInRange<std::int64_t>(-2, 2) * (fdp.ConsumeBool() ? 1 : 1000000000));
+    };
     std::optional<ns> timeout, grace, idle;
     if (fdp.ConsumeIntegralInRange(0, 3) == 0)
         cmd.timeout(*(timeout = duration()));

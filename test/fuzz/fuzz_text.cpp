@@ -57,7 +57,6 @@ using lines_t = std::vector<std::string>;
 
 namespace {
 
-
 // ---------------------------------------------------------------------------
 // Reference UTF-8, by code points (RFC 3629), independent of utf8.hpp.
 
@@ -254,9 +253,8 @@ void check_utf8(std::string_view text, const chunker& ch)
 // The decoder
 
 // UTF-7 last: its output may depend on the chunking (decoder.hpp says so).
-constexpr const char* encodings[] = {"UTF-8",    "",       "utf_8",       "ISO-8859-1", "CP1252",
-                                     "UTF-16LE", "UTF-16", "UTF-32BE",    "SHIFT_JIS",  "EUC-JP",
-                                     "GB18030",  "BIG5",   "ISO-2022-JP", "UTF-7"};
+constexpr const char* encodings[] = {"UTF-8",    "",          "utf_8",  "ISO-8859-1", "CP1252", "UTF-16LE",    "UTF-16",
+                                     "UTF-32BE", "SHIFT_JIS", "EUC-JP", "GB18030",    "BIG5",   "ISO-2022-JP", "UTF-7"};
 constexpr std::size_t n_encodings = sizeof encodings / sizeof encodings[0];
 
 bool chunking_independent(const char* enc) { return std::strcmp(enc, "UTF-7") != 0; }
@@ -397,8 +395,8 @@ struct queue_knobs
     std::uint32_t script; ///< seeds the consumption and observation choices
 };
 
-void check_queue(const queue_knobs& knobs, const char* enc, line_terminator t, std::string_view text,
-                 const chunker& ch, const std::string& decoded_whole)
+void check_queue(const queue_knobs& knobs, const char* enc, line_terminator t, std::string_view text, const chunker& ch,
+                 const std::string& decoded_whole)
 {
     const output_buffer_policy policy = knobs.policy;
     const bool bounded = policy.max_lines || policy.max_bytes;

@@ -83,10 +83,7 @@ bool write_all(int fd, const void* data, std::size_t size) noexcept
     ::_exit(exit_code);
 }
 
-[[noreturn]] void usage_error(std::string_view what)
-{
-    fail(what, exit_usage);
-}
+[[noreturn]] void usage_error(std::string_view what) { fail(what, exit_usage); }
 
 [[noreturn]] void sys_error(std::string_view what, int exit_code = exit_failure)
 {
@@ -111,10 +108,7 @@ void emit_line(int fd, std::string_view text)
     emit(fd, line);
 }
 
-void emit_pid_line(int fd, pid_t pid)
-{
-    emit_line(fd, "pid " + std::to_string(pid));
-}
+void emit_pid_line(int fd, pid_t pid) { emit_line(fd, "pid " + std::to_string(pid)); }
 
 // Collects output in user space and writes it in chunks of about 1 MiB.
 class buffered_writer
@@ -214,10 +208,7 @@ long long parse_number(const char* text, const char* what, long long min, long l
     return value;
 }
 
-long long parse_ms(const char* text)
-{
-    return parse_number(text, "duration", 0, LLONG_MAX);
-}
+long long parse_ms(const char* text) { return parse_number(text, "duration", 0, LLONG_MAX); }
 
 unsigned long long parse_count(const char* text)
 {
@@ -283,7 +274,8 @@ void wait_for(pid_t pid)
 // only after the last fork whose child must not inherit it.
 void auto_reap_children()
 {
-    struct sigaction action{};
+    struct sigaction action
+    {};
     action.sa_handler = SIG_DFL;
     action.sa_flags = SA_NOCLDWAIT;
     sigemptyset(&action.sa_mask);
@@ -350,10 +342,7 @@ void relay_lines(int fd, int lines)
 // ---------------------------------------------------------------------------
 // Modes: exit status and plain output
 
-int mode_exit(args_t args)
-{
-    return static_cast<int>(parse_number(args[0], "exit code", INT_MIN, INT_MAX));
-}
+int mode_exit(args_t args) { return static_cast<int>(parse_number(args[0], "exit code", INT_MIN, INT_MAX)); }
 
 int mode_args(args_t args)
 {
@@ -432,15 +421,9 @@ int print_lines(int fd, args_t args)
     return 0;
 }
 
-int mode_lines(args_t args)
-{
-    return print_lines(STDOUT_FILENO, args);
-}
+int mode_lines(args_t args) { return print_lines(STDOUT_FILENO, args); }
 
-int mode_err_lines(args_t args)
-{
-    return print_lines(STDERR_FILENO, args);
-}
+int mode_err_lines(args_t args) { return print_lines(STDERR_FILENO, args); }
 
 int mode_mixed(args_t args)
 {
@@ -588,8 +571,8 @@ int mode_fragments(args_t args)
 {
     const long long pause = parse_ms(args[0]);
     constexpr std::string_view fragments[] = {
-        "caf\xc3", "\xa9 ok\r", "\nnext\r", "\n\xe2\x82", "\xac euro\n", "a\rb\n",
-        "bad \xff", " end\n", "more caf\xc3\xa9\n", "tail\xe2\x82",
+        "caf\xc3", "\xa9 ok\r", "\nnext\r", "\n\xe2\x82",         "\xac euro\n",
+        "a\rb\n",  "bad \xff",  " end\n",   "more caf\xc3\xa9\n", "tail\xe2\x82",
     };
     bool first = true;
     for (std::string_view f : fragments)
@@ -904,10 +887,9 @@ int mode_cgroup(args_t)
 
 int mode_ids(args_t)
 {
-    emit(STDOUT_FILENO, "pid " + std::to_string(::getpid()) + "\nppid " + std::to_string(::getppid())
-                            + "\npgid " + std::to_string(::getpgrp()) + "\nsid " + std::to_string(::getsid(0))
-                            + "\nuid " + std::to_string(::getuid()) + "\ngid " + std::to_string(::getgid())
-                            + "\n");
+    emit(STDOUT_FILENO, "pid " + std::to_string(::getpid()) + "\nppid " + std::to_string(::getppid()) + "\npgid " +
+                            std::to_string(::getpgrp()) + "\nsid " + std::to_string(::getsid(0)) + "\nuid " +
+                            std::to_string(::getuid()) + "\ngid " + std::to_string(::getgid()) + "\n");
     return 0;
 }
 

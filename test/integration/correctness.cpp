@@ -82,8 +82,8 @@ BOOST_FIXTURE_TEST_CASE(soft_timeout_kills_escapee_holding_stdout, pk_test::no_l
 {
     auto runner = pgroup_runner();
     auto t0 = std::chrono::steady_clock::now();
-    auto r = runner.output_string(
-        pk_test::helper_command({"setsid-child", "20000"}).timeout(300ms).timeout_grace(300ms));
+    auto r =
+        runner.output_string(pk_test::helper_command({"setsid-child", "20000"}).timeout(300ms).timeout_grace(300ms));
     auto took = pk_test::ms_since(t0);
     PK_REQUIRE_OK(r);
     BOOST_TEST(r.value().timed_out());
@@ -218,7 +218,10 @@ std::vector<refused_case> refused_commands()
         {"zero idle timeout", [](pk::command c) { return c.idle_timeout(0ms); }},
         {"negative idle timeout", [](pk::command c) { return c.idle_timeout(-1ms); }},
         {"empty ok_codes", [](pk::command c) { return c.ok_codes({}); }},
-        {"ok code 256", [](pk::command c) { return c.ok_codes({0, 256}); }},
+        {"ok code 256",
+         [](pk::command c) {
+             return c.ok_codes({0, 256});
+         }},
         {"ok code -1", [](pk::command c) { return c.ok_codes({-1}); }},
     };
 }
@@ -342,7 +345,8 @@ BOOST_FIXTURE_TEST_CASE(capture_tee_sees_sanitized_text_by_default, pk_test::no_
     for (std::string enc : {"", "UTF-8"})
     {
         std::vector<std::string> seen;
-        auto cmd = pk_test::helper_command({"bad-utf8"}).on_stdout_line([&](std::string_view l) { seen.emplace_back(l); });
+        auto cmd =
+            pk_test::helper_command({"bad-utf8"}).on_stdout_line([&](std::string_view l) { seen.emplace_back(l); });
         if (!enc.empty())
             cmd.stdout_encoding(enc);
         PK_REQUIRE_OK(pk::run_unit(cmd));
@@ -391,10 +395,12 @@ BOOST_DATA_TEST_CASE(closed_parent_stdio, bdata::make({"0", "1", "2", "0,1", "0,
 // so processkit's children must report their true status anyway.
 struct sigchld_ignored
 {
-    struct sigaction old{};
+    struct sigaction old
+    {};
     sigchld_ignored()
     {
-        struct sigaction ign{};
+        struct sigaction ign
+        {};
         ign.sa_handler = SIG_IGN;
         ::sigaction(SIGCHLD, &ign, &old);
     }

@@ -51,7 +51,8 @@ struct io_thread
 bool is_member(const pk::process_group& g, int pid)
 {
     auto m = g.members();
-    return m && std::any_of(m.value().begin(), m.value().end(), [pid](const pk::member_info& i) { return i.pid == pid; });
+    return m &&
+           std::any_of(m.value().begin(), m.value().end(), [pid](const pk::member_info& i) { return i.pid == pid; });
 }
 
 } // namespace

@@ -86,8 +86,8 @@ BOOST_AUTO_TEST_CASE(whitelisted_fd_is_inherited)
     BOOST_TEST_REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
     pk::launcher l;
     l.fd_whitelist.push_back(keep);
-    auto proc = l(ctx, pk_test::helper(), std::vector<std::string>{"fds"}, pk::in_group(g),
-                  bp2::process_stdio{{}, out[1], {}});
+    auto proc =
+        l(ctx, pk_test::helper(), std::vector<std::string>{"fds"}, pk::in_group(g), bp2::process_stdio{{}, out[1], {}});
     ::close(out[1]);
     std::string text = pk_test::read_until(out[0], "50\n");
     proc.wait();
@@ -177,15 +177,16 @@ BOOST_AUTO_TEST_CASE(nul_in_argument_is_its_own_error)
     pk::process_group g;
     pk::launcher l;
     boost::system::error_code ec;
-    auto proc = l(ctx, ec, pk_test::helper(), std::vector<std::string>{"args", std::string("a\0b", 3)},
-                  pk::in_group(g));
+    auto proc =
+        l(ctx, ec, pk_test::helper(), std::vector<std::string>{"args", std::string("a\0b", 3)}, pk::in_group(g));
     BOOST_TEST(ec == pk::errc::invalid_argument);
     BOOST_TEST(pk_test::own_children().empty(), "nothing was spawned");
 }
 
 BOOST_AUTO_TEST_CASE(the_three_errors_are_distinct)
 {
-    BOOST_TEST(pk::make_error_code(pk::errc::program_not_found) != pk::make_error_code(pk::errc::bad_working_directory));
+    BOOST_TEST(pk::make_error_code(pk::errc::program_not_found) !=
+               pk::make_error_code(pk::errc::bad_working_directory));
     BOOST_TEST(pk::make_error_code(pk::errc::program_not_found) != pk::make_error_code(pk::errc::invalid_argument));
     BOOST_TEST(pk::make_error_code(pk::errc::bad_working_directory) != pk::make_error_code(pk::errc::invalid_argument));
 }

@@ -881,11 +881,11 @@ BOOST_AUTO_TEST_CASE(writing_to_an_exited_child_is_stdin_closed_not_sigpipe)
 // ---------------------------------------------------------------------------
 // Cancellation while streaming
 
-BOOST_DATA_TEST_CASE(cancelling_async_next_leaves_the_child_running,
-                     bdata::make({"terminal", "partial", "total"}), type_name)
+BOOST_DATA_TEST_CASE(cancelling_async_next_leaves_the_child_running, bdata::make({"terminal", "partial", "total"}),
+                     type_name)
 {
     const std::string name = type_name;
-    cancel_while_streaming(name == "terminal" ? asio::cancellation_type::terminal
+    cancel_while_streaming(name == "terminal"  ? asio::cancellation_type::terminal
                            : name == "partial" ? asio::cancellation_type::partial
                                                : asio::cancellation_type::total,
                            false);
@@ -909,8 +909,8 @@ BOOST_AUTO_TEST_CASE(cancel_on_stop_token_ends_a_started_run)
     stop.request_stop();
     auto w = p.wait();
     auto ms = pk_test::ms_since(t0);
-    BOOST_TEST_MESSAGE("stop_token: wait() returned after " << ms << " ms: "
-                                                            << (w ? "an outcome" : w.error().message()));
+    BOOST_TEST_MESSAGE("stop_token: wait() returned after " << ms
+                                                            << " ms: " << (w ? "an outcome" : w.error().message()));
     if (w)
         BOOST_TEST_MESSAGE("outcome: " << w.value());
     BOOST_TEST(!wd.fired, "stopping the token ended the run");

@@ -184,12 +184,21 @@ struct watchdog
 };
 
 // What the helper's `fragments` mode prints, as lines, per terminator.
-const std::vector<std::string> fragments_newline = {
-    "caf\xc3\xa9 ok", "next", "\xe2\x82\xac euro", "a\rb", "bad " + pk_test::fffd + " end", "more caf\xc3\xa9",
-    "tail" + pk_test::fffd + pk_test::fffd};
-const std::vector<std::string> fragments_cr = {
-    "caf\xc3\xa9 ok", "next", "\xe2\x82\xac euro", "a", "b", "bad " + pk_test::fffd + " end", "more caf\xc3\xa9",
-    "tail" + pk_test::fffd + pk_test::fffd};
+const std::vector<std::string> fragments_newline = {"caf\xc3\xa9 ok",
+                                                    "next",
+                                                    "\xe2\x82\xac euro",
+                                                    "a\rb",
+                                                    "bad " + pk_test::fffd + " end",
+                                                    "more caf\xc3\xa9",
+                                                    "tail" + pk_test::fffd + pk_test::fffd};
+const std::vector<std::string> fragments_cr = {"caf\xc3\xa9 ok",
+                                               "next",
+                                               "\xe2\x82\xac euro",
+                                               "a",
+                                               "b",
+                                               "bad " + pk_test::fffd + " end",
+                                               "more caf\xc3\xa9",
+                                               "tail" + pk_test::fffd + pk_test::fffd};
 
 // Streams `slow-lines 1000 50` on an io_context: reads a first batch, then
 // issues async_next_batch bound to a cancellation slot and emits `type` on it
@@ -487,7 +496,7 @@ BOOST_AUTO_TEST_CASE(lines_longer_than_a_batch)
 BOOST_DATA_TEST_CASE(cancelling_a_batch_read_loses_no_line, bdata::make({"terminal", "partial", "total"}), type_name)
 {
     const std::string name = type_name;
-    cancel_batch_while_streaming(name == "terminal" ? asio::cancellation_type::terminal
+    cancel_batch_while_streaming(name == "terminal"  ? asio::cancellation_type::terminal
                                  : name == "partial" ? asio::cancellation_type::partial
                                                      : asio::cancellation_type::total,
                                  false);

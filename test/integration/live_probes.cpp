@@ -168,16 +168,16 @@ BOOST_AUTO_TEST_CASE(child_exiting_before_ready_fails_fast)
     auto r = pk::start(pk_test::helper_command({"exit", "3"}));
     PK_REQUIRE_OK(r);
     auto t0 = std::chrono::steady_clock::now();
-    auto probe = r.value().wait_for_line([](std::string_view l) { return l.find("never") != std::string_view::npos; },
-                                         10s);
+    auto probe =
+        r.value().wait_for_line([](std::string_view l) { return l.find("never") != std::string_view::npos; }, 10s);
     auto ms = pk_test::ms_since(t0);
-    BOOST_TEST_MESSAGE("probe on an exited child failed after " << ms << " ms: "
-                                                                 << (probe ? "" : probe.error().message()));
+    BOOST_TEST_MESSAGE("probe on an exited child failed after " << ms
+                                                                << " ms: " << (probe ? "" : probe.error().message()));
     PK_CHECK_ERRC(probe, pk::errc::exited_before_ready);
     BOOST_TEST(ms < 3000);
-    BOOST_TEST((probe.error().diag().exit_code.value_or(-1000) == 3 ||
-                probe.error().message().find('3') != std::string::npos),
-               "the diagnostics say how it ended: " << probe.error().message());
+    BOOST_TEST(
+        (probe.error().diag().exit_code.value_or(-1000) == 3 || probe.error().message().find('3') != std::string::npos),
+        "the diagnostics say how it ended: " << probe.error().message());
     BOOST_TEST(r.value().wait().value() == pk::run_outcome::exited(3));
 
     // The other probes fail fast too.

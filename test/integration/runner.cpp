@@ -40,7 +40,10 @@ std::string slurp(const std::string& path)
     std::ifstream in(path, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), {});
 }
-void write_file(const std::string& path, const std::string& content) { std::ofstream(path, std::ios::binary) << content; }
+void write_file(const std::string& path, const std::string& content)
+{
+    std::ofstream(path, std::ios::binary) << content;
+}
 
 // Points fd 1 or 2 of this process at a file for the scope's lifetime.
 struct redirect_fd
@@ -272,7 +275,8 @@ BOOST_AUTO_TEST_CASE(stdout_file_truncates_and_appends)
 {
     pk_test::temp_dir t;
     write_file(t / "out", "old content that is longer\n");
-    BOOST_TEST(pk::run_unit(pk_test::helper_command({"args", "new"}).std_out(pk::stdio_mode::file(t / "out"))).has_value());
+    BOOST_TEST(
+        pk::run_unit(pk_test::helper_command({"args", "new"}).std_out(pk::stdio_mode::file(t / "out"))).has_value());
     BOOST_TEST(slurp(t / "out") == "new\n");
     for (std::string word : {"first", "second"})
         BOOST_TEST(pk::run_unit(pk_test::helper_command({"args", word}).std_out(pk::stdio_mode::file(t / "out", true)))
@@ -292,8 +296,8 @@ BOOST_AUTO_TEST_CASE(stderr_merge_into_stdout)
     BOOST_TEST(r.value().std_err == "");
     pk_test::temp_dir t;
     auto f = pk::run_unit(pk_test::helper_command({"mixed", "2"})
-                         .std_out(pk::stdio_mode::file(t / "both"))
-                         .std_err(pk::stdio_mode::merge()));
+                              .std_out(pk::stdio_mode::file(t / "both"))
+                              .std_err(pk::stdio_mode::merge()));
     BOOST_TEST(f.has_value());
     BOOST_TEST(slurp(t / "both") == "out0\nerr0\nout1\nerr1\n");
 }
@@ -465,10 +469,10 @@ BOOST_AUTO_TEST_CASE(runs_reuse_untouched_cgroups_and_drop_killed_ones,
                      *boost::unit_test::precondition(pk_test::needs_cgroup()))
 {
     pk::job_runner runner(pk::process_group_options{pk::mechanism_request::cgroup_v2});
-    std::string base = fs::path(pk::process_group(pk::process_group_options{pk::mechanism_request::cgroup_v2})
-                                    .cgroup_path())
-                           .parent_path()
-                           .string();
+    std::string base =
+        fs::path(pk::process_group(pk::process_group_options{pk::mechanism_request::cgroup_v2}).cgroup_path())
+            .parent_path()
+            .string();
     std::size_t before = own_cgroups(base);
     for (int i = 0; i < 3; ++i)
         BOOST_TEST(runner.run(pk_test::helper_command({"args", "x"})).value() == "x");
@@ -490,10 +494,10 @@ BOOST_AUTO_TEST_CASE(a_forked_copy_leaves_the_parked_cgroups_alone,
 {
     pk::job_runner runner(pk::process_group_options{pk::mechanism_request::cgroup_v2});
     BOOST_TEST(runner.run(pk_test::helper_command({"args", "x"})).value() == "x");
-    std::string base = fs::path(pk::process_group(pk::process_group_options{pk::mechanism_request::cgroup_v2})
-                                    .cgroup_path())
-                           .parent_path()
-                           .string();
+    std::string base =
+        fs::path(pk::process_group(pk::process_group_options{pk::mechanism_request::cgroup_v2}).cgroup_path())
+            .parent_path()
+            .string();
     std::size_t parked = own_cgroups(base);
     BOOST_TEST_REQUIRE(parked >= 1u);
     // A fork without exec that exits normally runs the static destructors,
@@ -626,7 +630,8 @@ BOOST_AUTO_TEST_CASE(capture_never_deadlocks)
 
 BOOST_AUTO_TEST_CASE(child_not_reading_stdin_is_not_an_error)
 {
-    struct sigaction sa{};
+    struct sigaction sa
+    {};
     ::sigaction(SIGPIPE, nullptr, &sa);
     BOOST_TEST_MESSAGE("SIGPIPE disposition is " << (sa.sa_handler == SIG_DFL ? "default" : "not default"));
     std::string eight_mib(8u << 20, 'y');
@@ -652,8 +657,8 @@ BOOST_AUTO_TEST_CASE(no_fd_leak)
             (void)pk::output_bytes(pk_test::helper_command({"cat"}).stdin_bytes("abc"));
             (void)pk::run(pk::command("pk-no-such-program-7f3a"));
             (void)pk::run_unit(pk_test::helper_command({"args", "f"})
-                              .std_out(pk::stdio_mode::file(t / "f"))
-                              .std_err(pk::stdio_mode::merge()));
+                                   .std_out(pk::stdio_mode::file(t / "f"))
+                                   .std_err(pk::stdio_mode::merge()));
         }
         (void)pk::run(pk_test::helper_command({"sleep", "30000"}).timeout(50ms));
         (void)pk::run(pk_test::helper_command({"exit", "0"}).cancel_on(stopped.get_token()));

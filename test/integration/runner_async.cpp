@@ -266,15 +266,9 @@ BOOST_AUTO_TEST_CASE(parallel_group_first_wins_and_loser_is_cancelled)
 // ---------------------------------------------------------------------------
 // Per-operation cancellation
 
-BOOST_AUTO_TEST_CASE(cancel_slot_terminal)
-{
-    cancel_through_slot(asio::cancellation_type::terminal, 300ms);
-}
+BOOST_AUTO_TEST_CASE(cancel_slot_terminal) { cancel_through_slot(asio::cancellation_type::terminal, 300ms); }
 
-BOOST_AUTO_TEST_CASE(cancel_slot_partial)
-{
-    cancel_through_slot(asio::cancellation_type::partial, 300ms);
-}
+BOOST_AUTO_TEST_CASE(cancel_slot_partial) { cancel_through_slot(asio::cancellation_type::partial, 300ms); }
 
 // A total cancellation must leave no side effect: once the child is spawned
 // none can be had, so it is refused and the run goes on to its normal result.
@@ -394,9 +388,9 @@ BOOST_AUTO_TEST_CASE(cancel_output_string_through_slot)
     asio::io_context ctx;
     asio::cancellation_signal signal;
     std::optional<error_code> got;
-    pk::async_output_string(ctx.get_executor(), pk_test::helper_command({"spawn-sleeper", "30000"}),
-                            asio::bind_cancellation_slot(signal.slot(),
-                                                         [&](error_code ec, pk::process_result) { got = ec; }));
+    pk::async_output_string(
+        ctx.get_executor(), pk_test::helper_command({"spawn-sleeper", "30000"}),
+        asio::bind_cancellation_slot(signal.slot(), [&](error_code ec, pk::process_result) { got = ec; }));
     asio::steady_timer timer(ctx, 300ms);
     timer.async_wait([&](error_code) { signal.emit(asio::cancellation_type::terminal); });
     ctx.run();

@@ -146,8 +146,8 @@ BOOST_AUTO_TEST_CASE(program_and_arguments_are_untouched)
 
 BOOST_AUTO_TEST_CASE(run_options_parse)
 {
-    auto o = run_of({"run", "--timeout=1.5s", "--idle-timeout", "300ms", "--grace=0", "-sINT", "--cwd", "/tmp",
-                     "--env", "A=1", "--env=B=2", "--json", "--mechanism", "process_group", "--", "true"});
+    auto o = run_of({"run", "--timeout=1.5s", "--idle-timeout", "300ms", "--grace=0", "-sINT", "--cwd", "/tmp", "--env",
+                     "A=1", "--env=B=2", "--json", "--mechanism", "process_group", "--", "true"});
     BOOST_TEST(o.timeout->count() == nanoseconds(1500ms).count());
     BOOST_TEST(o.idle_timeout->count() == nanoseconds(300ms).count());
     BOOST_TEST(o.grace.count() == 0);
@@ -186,9 +186,14 @@ BOOST_AUTO_TEST_CASE(usage_errors_name_the_option_not_the_value)
 
 BOOST_AUTO_TEST_CASE(help_and_version)
 {
-    for (auto args : std::vector<std::vector<std::string>>{{"--help"}, {"-h"}, {"help"}, {"run", "--help"},
-                                                          {"help", "run"}, {"doctor", "-h"}, {"demo", "--help"},
-                                                          {"--version"}})
+    for (auto args : std::vector<std::vector<std::string>>{{"--help"},
+                                                           {"-h"},
+                                                           {"help"},
+                                                           {"run", "--help"},
+                                                           {"help", "run"},
+                                                           {"doctor", "-h"},
+                                                           {"demo", "--help"},
+                                                           {"--version"}})
         BOOST_TEST(std::holds_alternative<tool::print_text>(tool::parse_command_line(args)));
     const auto run_help = std::get<tool::print_text>(tool::parse_command_line({"run", "--help"})).text;
     BOOST_TEST(run_help.find("A plain number is seconds") != std::string::npos);

@@ -201,8 +201,9 @@ BOOST_AUTO_TEST_CASE(encoding_is_a_bijection_on_other_platforms)
     // Chains: a named value that is another named signal's native number.
     constexpr d::signal_pair chained[] = {{10, 12}, {12, 14}, {15, 15}};
     constexpr d::signal_pair mips[] = {{1, 1}, {2, 2}, {3, 3}, {9, 9}, {10, 16}, {12, 17}, {15, 15}};
-    for (std::span<const d::signal_pair> t : {std::span<const d::signal_pair>(macos), std::span<const d::signal_pair>(chained),
-                                              std::span<const d::signal_pair>(mips)})
+    for (std::span<const d::signal_pair> t :
+         {std::span<const d::signal_pair>(macos), std::span<const d::signal_pair>(chained),
+          std::span<const d::signal_pair>(mips)})
     {
         std::vector<int> seen;
         for (int n = -5; n <= 70; ++n)

@@ -169,8 +169,8 @@ BOOST_DATA_TEST_CASE(split_in_place_matches_line_splitter, bdata::xrange(12), se
         BOOST_TEST(r.problem == "");
         BOOST_TEST(r.expected_obs.size() > 200u);
         // Unbounded: every line comes out, in order, as the reference splits it.
-        BOOST_TEST((r.consumed == r.expected_obs), "consumed lines match line_splitter (" << r.consumed.size()
-                                                                                          << " lines)");
+        BOOST_TEST((r.consumed == r.expected_obs),
+                   "consumed lines match line_splitter (" << r.consumed.size() << " lines)");
         BOOST_TEST((r.consumed == r.expected));
     }
 }
@@ -191,8 +191,8 @@ BOOST_DATA_TEST_CASE(policies_match_the_model, bdata::xrange(6), seed)
             auto r = run(static_cast<std::uint32_t>(seed) * 104729u + 3u, t, p, 60000);
             BOOST_TEST(r.problem == "");
             BOOST_TEST((r.observed.size() <= r.expected_obs.size()));
-            BOOST_TEST((r.consumed == r.expected), "consumed " << r.consumed.size() << " lines, the model "
-                                                               << r.expected.size());
+            BOOST_TEST((r.consumed == r.expected),
+                       "consumed " << r.consumed.size() << " lines, the model " << r.expected.size());
         }
 }
 

@@ -26,8 +26,8 @@
 
 namespace pk = boost::processkit;
 using pk::line_terminator;
-using pk::overflow_mode;
 using pk::output_buffer_policy;
+using pk::overflow_mode;
 using pk::detail::byte_capture;
 using pk::detail::decoder;
 using pk::detail::line_queue;
@@ -49,10 +49,7 @@ lines_t split(line_terminator t, const std::vector<std::string_view>& chunks, bo
     return out;
 }
 
-lines_t split_one(line_terminator t, std::string_view text)
-{
-    return split(t, std::vector<std::string_view>{text});
-}
+lines_t split_one(line_terminator t, std::string_view text) { return split(t, std::vector<std::string_view>{text}); }
 
 const std::string_view sample = "alpha\nbeta\r\n\r\ngamma\r\r\n\rdelta\n\n\r\nx\ry\r";
 
@@ -161,7 +158,7 @@ BOOST_AUTO_TEST_CASE(crlf_in_carriage_return_mode)
 {
     auto cr = line_terminator::carriage_return;
     BOOST_TEST(split_one(cr, "a\r\nb\rc\nd") == (lines_t{"a", "b", "c", "d"}));
-    BOOST_TEST(split(cr, {"a\r", "\nb"}) == (lines_t{"a", "b"})); // "\r\n" counts once
+    BOOST_TEST(split(cr, {"a\r", "\nb"}) == (lines_t{"a", "b"}));     // "\r\n" counts once
     BOOST_TEST(split(cr, {"a\r", "", "\nb"}) == (lines_t{"a", "b"})); // also after an empty chunk
     BOOST_TEST(split(cr, {"a\r", "\r\n"}) == (lines_t{"a", ""}));
     BOOST_TEST(split_one(cr, "a\n\rb") == (lines_t{"a", "", "b"})); // "\n\r" is two
@@ -198,8 +195,7 @@ BOOST_AUTO_TEST_CASE(finish_emits_the_unterminated_rest)
         s.finish(emit); // twice: nothing more
         BOOST_TEST(s.partial().empty());
         s.feed("\ntwo\n", emit);
-        lines_t expected = t == line_terminator::newline ? lines_t{"one\r", "", "two"}
-                                                         : lines_t{"one", "", "two"};
+        lines_t expected = t == line_terminator::newline ? lines_t{"one\r", "", "two"} : lines_t{"one", "", "two"};
         BOOST_TEST(out == expected, boost::test_tools::per_element());
     }
 }
@@ -349,7 +345,8 @@ BOOST_AUTO_TEST_CASE(japanese_encodings_with_invalid_bytes)
 {
     const std::string nihon = "\xe6\x97\xa5\xe6\x9c\xac"; // U+65E5 U+672C
     BOOST_TEST(decode("SHIFT_JIS", "\x93\xfa\x96\x7b") == nihon);
-    BOOST_TEST(decode("SHIFT_JIS", "a\x80" "b\x93\xfa\x96\x7b") == "a" + pk_test::fffd + "b" + nihon);
+    BOOST_TEST(decode("SHIFT_JIS", "a\x80"
+                                   "b\x93\xfa\x96\x7b") == "a" + pk_test::fffd + "b" + nihon);
     BOOST_TEST(decode("SHIFT_JIS", "\x93\xfa\x96\x7b", {1}) == nihon);
     BOOST_TEST(decode("EUC-JP", "a\xff\xc6\xfc\xcb\xdc") == "a" + pk_test::fffd + nihon);
     for (std::size_t i = 0; i <= 6; ++i)
@@ -385,7 +382,10 @@ BOOST_AUTO_TEST_CASE(utf8_validation)
     }
     // A truncated sequence: replaced per byte, exactly as sanitize_utf8 does.
     BOOST_TEST(decode("UTF-8", "ok\xe2\x82") == "ok" + pk_test::fffd + pk_test::fffd);
-    BOOST_TEST(decode("UTF-8", "\xe2\x82" "A", {1}) == pk_test::fffd + pk_test::fffd + "A");
+    BOOST_TEST(decode("UTF-8",
+                      "\xe2\x82"
+                      "A",
+                      {1}) == pk_test::fffd + pk_test::fffd + "A");
     // Surrogates and overlong forms are invalid.
     BOOST_TEST(decode("UTF-8", "\xed\xa0\x80", {1}) == pk_test::fffd + pk_test::fffd + pk_test::fffd);
     BOOST_TEST(decode("UTF-8", "\xc0\xaf", {1}) == pk_test::fffd + pk_test::fffd);
@@ -394,8 +394,9 @@ BOOST_AUTO_TEST_CASE(utf8_validation)
 BOOST_AUTO_TEST_CASE(utf8_chunked_equals_sanitize_utf8_of_the_whole)
 {
     std::mt19937 rng(42);
-    const std::string pieces[] = {"a", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xff", "\x80",
-                                  "\xe2", "\xf0\x9f", "\xed\xa0\x80", "\xc0", "\n"};
+    const std::string pieces[] = {"a",    "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xff",
+                                  "\x80", "\xe2",     "\xf0\x9f",     "\xed\xa0\x80",     "\xc0",
+                                  "\n"};
     for (int round = 0; round < 300; ++round)
     {
         std::string in;
@@ -411,8 +412,8 @@ BOOST_AUTO_TEST_CASE(utf8_chunked_equals_sanitize_utf8_of_the_whole)
 BOOST_AUTO_TEST_CASE(any_input_gives_valid_utf8_independent_of_chunking)
 {
     std::mt19937 rng(7);
-    for (std::string name : {"UTF-8", "UTF-16LE", "UTF-16", "UTF-32BE", "SHIFT_JIS", "EUC-JP", "ISO-2022-JP",
-                             "GB18030", "ISO-8859-1"})
+    for (std::string name :
+         {"UTF-8", "UTF-16LE", "UTF-16", "UTF-32BE", "SHIFT_JIS", "EUC-JP", "ISO-2022-JP", "GB18030", "ISO-8859-1"})
     {
         for (int round = 0; round < 50; ++round)
         {
@@ -430,8 +431,10 @@ BOOST_AUTO_TEST_CASE(any_input_gives_valid_utf8_independent_of_chunking)
 BOOST_AUTO_TEST_CASE(converter_output_is_checked_too)
 {
     // glibc's UTF-7 emits surrogates for this garbage: they become U+FFFD.
-    const std::string in = "ZA9\x80Z-\xff+Z09/\x80\x80\x80+\xff" "9+a.\xff/0/z\x80/A+\x80"
-                           "A\xff\x80" "AA.0";
+    const std::string in = "ZA9\x80Z-\xff+Z09/\x80\x80\x80+\xff"
+                           "9+a.\xff/0/z\x80/A+\x80"
+                           "A\xff\x80"
+                           "AA.0";
     BOOST_TEST(valid_utf8(decode("UTF-7", in)));
     std::mt19937 rng(9);
     for (int round = 0; round < 200; ++round)
@@ -528,7 +531,7 @@ BOOST_AUTO_TEST_CASE(queue_drop_newest)
     BOOST_TEST(q.size() == 2u);
     BOOST_TEST(q.pop() == "ab");
     BOOST_TEST(q.push("efgh")); // 2 + 4 > 5 bytes: discarded
-    BOOST_TEST(q.push("efg")); // fits again once the reader made room
+    BOOST_TEST(q.push("efg"));  // fits again once the reader made room
     BOOST_TEST(drain(q) == (lines_t{"cd", "efg"}));
     BOOST_TEST(q.push("toolong")); // longer than max_bytes: discarded, even alone
     BOOST_TEST(q.empty());
@@ -774,4 +777,3 @@ BOOST_AUTO_TEST_CASE(growing_string_keeps_every_byte_across_growth)
     BOOST_TEST((got == expect));
     BOOST_TEST(g.take().empty());
 }
-

@@ -70,7 +70,8 @@ BOOST_AUTO_TEST_CASE(missing_working_directory)
     auto r = make_plan(pk::command("ls").cwd("/nonexistent/dir"), parent_env);
     BOOST_TEST(code_of(r) == pk::errc::bad_working_directory);
     BOOST_TEST(r.error().diag().detail.find("/nonexistent/dir") == 0u);
-    BOOST_TEST(code_of(make_plan(pk::command("ls").cwd("/etc/hostname"), parent_env)) == pk::errc::bad_working_directory);
+    BOOST_TEST(code_of(make_plan(pk::command("ls").cwd("/etc/hostname"), parent_env)) ==
+               pk::errc::bad_working_directory);
 }
 
 BOOST_AUTO_TEST_CASE(environment_inherit_change_clear_allow)

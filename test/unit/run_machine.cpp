@@ -69,9 +69,10 @@ std::string describe(const expected& e)
     std::ostringstream os;
     os << '{';
     if (e.signal)
-        os << " signal=" << (*e.signal == pk::signal::kill   ? "kill"
-                             : *e.signal == pk::signal::term ? "term"
-                                                             : std::to_string(static_cast<int>(*e.signal)));
+        os << " signal="
+           << (*e.signal == pk::signal::kill   ? "kill"
+               : *e.signal == pk::signal::term ? "term"
+                                               : std::to_string(static_cast<int>(*e.signal)));
     for (std::size_t k = 0; k < timer_kind_count; ++k)
     {
         if (e.arm[k])
@@ -79,8 +80,11 @@ std::string describe(const expected& e)
         if (e.disarm[k])
             os << " disarm-" << names[k];
     }
-    for (auto [on, name] : {std::pair{e.close_stdin, "close_stdin"}, {e.start_teardown, "start_teardown"},
-                            {e.exited, "exited"}, {e.complete, "complete"}, {e.refused, "refused"}})
+    for (auto [on, name] : {std::pair{e.close_stdin, "close_stdin"},
+                            {e.start_teardown, "start_teardown"},
+                            {e.exited, "exited"},
+                            {e.complete, "complete"},
+                            {e.refused, "refused"}})
         if (on)
             os << ' ' << name;
     os << " }";
@@ -128,15 +132,39 @@ public:
     }
 
     // What the last event must do.
-    script& expect_signal(pk::signal s) { return expect([s](expected& e) { e.signal = s; }); }
+    script& expect_signal(pk::signal s)
+    {
+        return expect([s](expected& e) { e.signal = s; });
+    }
     script& expect_arm(timer_kind k) { return expect_arm(k, default_after(k)); }
-    script& expect_arm(timer_kind k, nanoseconds after) { return expect([=](expected& e) { e.arm[idx(k)] = after; }); }
-    script& expect_disarm(timer_kind k) { return expect([k](expected& e) { e.disarm[idx(k)] = true; }); }
-    script& expect_close_stdin() { return expect([](expected& e) { e.close_stdin = true; }); }
-    script& expect_teardown() { return expect([](expected& e) { e.start_teardown = true; }); }
-    script& expect_exited() { return expect([](expected& e) { e.exited = true; }); }
-    script& expect_complete() { return expect([](expected& e) { e.complete = true; }); }
-    script& expect_refused() { return expect([](expected& e) { e.refused = true; }); }
+    script& expect_arm(timer_kind k, nanoseconds after)
+    {
+        return expect([=](expected& e) { e.arm[idx(k)] = after; });
+    }
+    script& expect_disarm(timer_kind k)
+    {
+        return expect([k](expected& e) { e.disarm[idx(k)] = true; });
+    }
+    script& expect_close_stdin()
+    {
+        return expect([](expected& e) { e.close_stdin = true; });
+    }
+    script& expect_teardown()
+    {
+        return expect([](expected& e) { e.start_teardown = true; });
+    }
+    script& expect_exited()
+    {
+        return expect([](expected& e) { e.exited = true; });
+    }
+    script& expect_complete()
+    {
+        return expect([](expected& e) { e.complete = true; });
+    }
+    script& expect_refused()
+    {
+        return expect([](expected& e) { e.refused = true; });
+    }
 
     /// A look at the machine between two events.
     script& check(std::function<void(const run_machine&)> fn)
@@ -226,10 +254,14 @@ BOOST_AUTO_TEST_CASE(completes_only_after_exit_teardown_and_every_stream)
         .started()
         .eof(0)
         .eof(0) // reported twice: still one stream
-        .exit(0).expect_close_stdin().expect_teardown() // leftovers of the tree die with the child
-        .teardown_done().expect_exited()
+        .exit(0)
+        .expect_close_stdin()
+        .expect_teardown() // leftovers of the tree die with the child
+        .teardown_done()
+        .expect_exited()
         .check([](const run_machine& m) { BOOST_TEST(!m.completed()); })
-        .eof(1).expect_complete()
+        .eof(1)
+        .expect_complete()
         .eof(1) // at most once
         .eof(0)
         .run();
@@ -239,8 +271,12 @@ BOOST_AUTO_TEST_CASE(no_streams_completes_on_exit_and_teardown)
 {
     script(limits(std::nullopt))
         .started()
-        .exit(0, code(3)).expect_close_stdin().expect_teardown()
-        .teardown_done().expect_exited().expect_complete()
+        .exit(0, code(3))
+        .expect_close_stdin()
+        .expect_teardown()
+        .teardown_done()
+        .expect_exited()
+        .expect_complete()
         .check([](const run_machine& m) {
             BOOST_TEST(m.completed());
             BOOST_TEST((m.status(0) == code(3)));
@@ -252,8 +288,10 @@ BOOST_AUTO_TEST_CASE(no_streams_completes_on_exit_and_teardown)
 BOOST_AUTO_TEST_CASE(timeout_without_grace_kills_at_once)
 {
     script(limits(5s), 1, 1)
-        .started().expect_arm(deadline)
-        .timer(deadline).expect_signal(pk::signal::kill)
+        .started()
+        .expect_arm(deadline)
+        .timer(deadline)
+        .expect_signal(pk::signal::kill)
         .check([](const run_machine& m) { BOOST_TEST(m.timed_out()); })
         .timer(deadline) // once
         .run();
@@ -262,13 +300,21 @@ BOOST_AUTO_TEST_CASE(timeout_without_grace_kills_at_once)
 BOOST_AUTO_TEST_CASE(timeout_with_grace_signals_then_kills)
 {
     script(limits(5s, std::nullopt, 2s), 1, 1)
-        .started().expect_arm(deadline)
+        .started()
+        .expect_arm(deadline)
         .output(0)
-        .timer(deadline).expect_signal(pk::signal::term).expect_arm(grace)
-        .timer(grace).expect_signal(pk::signal::kill)
-        .exit(0, killed_by(9)).expect_close_stdin().expect_teardown()
-        .teardown_done().expect_exited()
-        .eof(0).expect_complete()
+        .timer(deadline)
+        .expect_signal(pk::signal::term)
+        .expect_arm(grace)
+        .timer(grace)
+        .expect_signal(pk::signal::kill)
+        .exit(0, killed_by(9))
+        .expect_close_stdin()
+        .expect_teardown()
+        .teardown_done()
+        .expect_exited()
+        .eof(0)
+        .expect_complete()
         .check([](const run_machine& m) {
             BOOST_TEST(m.timed_out()); // exit after timeout reports timed out
             BOOST_TEST(!m.idle_expired());
@@ -281,20 +327,35 @@ BOOST_AUTO_TEST_CASE(timeout_with_grace_signals_then_kills)
 BOOST_AUTO_TEST_CASE(grace_after_exit_does_nothing)
 {
     script(limits(5s, std::nullopt, 2s))
-        .started().expect_arm(deadline)
-        .timer(deadline).expect_signal(pk::signal::term).expect_arm(grace)
-        .exit(0, killed_by(15)).expect_disarm(grace).expect_close_stdin().expect_teardown()
+        .started()
+        .expect_arm(deadline)
+        .timer(deadline)
+        .expect_signal(pk::signal::term)
+        .expect_arm(grace)
+        .exit(0, killed_by(15))
+        .expect_disarm(grace)
+        .expect_close_stdin()
+        .expect_teardown()
         .timer(grace) // its wait had completed before the disarm
-        .teardown_done().expect_exited().expect_complete()
-        .check([](const run_machine& m) { BOOST_TEST(m.timed_out()); BOOST_TEST(!m.kill_sent()); })
+        .teardown_done()
+        .expect_exited()
+        .expect_complete()
+        .check([](const run_machine& m) {
+            BOOST_TEST(m.timed_out());
+            BOOST_TEST(!m.kill_sent());
+        })
         .run();
 }
 
 BOOST_AUTO_TEST_CASE(timeout_after_exit_is_ignored)
 {
     script(limits(5s), 1, 1)
-        .started().expect_arm(deadline)
-        .exit(0).expect_disarm(deadline).expect_close_stdin().expect_teardown()
+        .started()
+        .expect_arm(deadline)
+        .exit(0)
+        .expect_disarm(deadline)
+        .expect_close_stdin()
+        .expect_teardown()
         .timer(deadline)
         .check([](const run_machine& m) { BOOST_TEST(!m.timed_out()); })
         .run();
@@ -304,11 +365,16 @@ BOOST_AUTO_TEST_CASE(cancel_kills_and_is_reported)
 {
     script(limits(std::nullopt), 1, 1)
         .started()
-        .cancel(cancel_grade::terminal).expect_signal(pk::signal::kill)
         .cancel(cancel_grade::terminal)
-        .exit(0, killed_by(9)).expect_close_stdin().expect_teardown()
-        .teardown_done().expect_exited()
-        .eof(0).expect_complete()
+        .expect_signal(pk::signal::kill)
+        .cancel(cancel_grade::terminal)
+        .exit(0, killed_by(9))
+        .expect_close_stdin()
+        .expect_teardown()
+        .teardown_done()
+        .expect_exited()
+        .eof(0)
+        .expect_complete()
         .check([](const run_machine& m) { BOOST_TEST(m.cancelled()); })
         .run();
 }
@@ -317,8 +383,12 @@ BOOST_AUTO_TEST_CASE(cancel_after_completion_is_ignored)
 {
     script(limits(std::nullopt))
         .started()
-        .exit(0).expect_close_stdin().expect_teardown()
-        .teardown_done().expect_exited().expect_complete()
+        .exit(0)
+        .expect_close_stdin()
+        .expect_teardown()
+        .teardown_done()
+        .expect_exited()
+        .expect_complete()
         .cancel(cancel_grade::terminal)
         .check([](const run_machine& m) { BOOST_TEST(!m.cancelled()); })
         .run();
@@ -331,22 +401,33 @@ BOOST_AUTO_TEST_CASE(soft_signal_is_the_one_passed_in)
     auto l = limits(5s, std::nullopt, 0ns);
     l.soft_signal = custom_signal;
     script(l)
-        .started().expect_arm(deadline)
-        .timer(deadline).expect_signal(custom_signal).expect_arm(grace, 0ns)
-        .timer(grace).expect_signal(pk::signal::kill)
+        .started()
+        .expect_arm(deadline)
+        .timer(deadline)
+        .expect_signal(custom_signal)
+        .expect_arm(grace, 0ns)
+        .timer(grace)
+        .expect_signal(pk::signal::kill)
         .run();
 }
 
 BOOST_AUTO_TEST_CASE(output_rearms_idle_and_silence_expires_it)
 {
     script(limits(std::nullopt, 1s), 1, 2)
-        .started().expect_arm(idle)
-        .output(0).expect_arm(idle)
-        .output(1).expect_arm(idle)
+        .started()
+        .expect_arm(idle)
+        .output(0)
+        .expect_arm(idle)
+        .output(1)
+        .expect_arm(idle)
         .stale_timer(idle) // had fired before output(1) re-armed it
         .timer(idle, 2)
-        .timer(idle).expect_signal(pk::signal::kill)
-        .check([](const run_machine& m) { BOOST_TEST(m.timed_out()); BOOST_TEST(m.idle_expired()); })
+        .timer(idle)
+        .expect_signal(pk::signal::kill)
+        .check([](const run_machine& m) {
+            BOOST_TEST(m.timed_out());
+            BOOST_TEST(m.idle_expired());
+        })
         .output(0) // nothing to re-arm once the run is being ended
         .run();
 }
@@ -354,11 +435,17 @@ BOOST_AUTO_TEST_CASE(output_rearms_idle_and_silence_expires_it)
 BOOST_AUTO_TEST_CASE(idle_expiry_with_grace_stops_the_deadline)
 {
     script(limits(10s, 1s, 2s), 1, 1)
-        .started().expect_arm(deadline).expect_arm(idle)
-        .timer(idle).expect_disarm(deadline).expect_signal(pk::signal::term).expect_arm(grace)
+        .started()
+        .expect_arm(deadline)
+        .expect_arm(idle)
+        .timer(idle)
+        .expect_disarm(deadline)
+        .expect_signal(pk::signal::term)
+        .expect_arm(grace)
         .output(0) // the grace is not extended by output
         .timer(deadline)
-        .timer(grace).expect_signal(pk::signal::kill)
+        .timer(grace)
+        .expect_signal(pk::signal::kill)
         .check([](const run_machine& m) {
             BOOST_TEST(m.idle_expired());
             BOOST_TEST((m.cause() == end_cause::timed_out));
@@ -369,23 +456,35 @@ BOOST_AUTO_TEST_CASE(idle_expiry_with_grace_stops_the_deadline)
 BOOST_AUTO_TEST_CASE(deadline_stops_idle_and_is_not_idle)
 {
     script(limits(10s, 1s), 1, 1)
-        .started().expect_arm(deadline).expect_arm(idle)
-        .timer(deadline).expect_disarm(idle).expect_signal(pk::signal::kill)
+        .started()
+        .expect_arm(deadline)
+        .expect_arm(idle)
+        .timer(deadline)
+        .expect_disarm(idle)
+        .expect_signal(pk::signal::kill)
         .timer(idle) // queued before the disarm: at most one timeout
-        .check([](const run_machine& m) { BOOST_TEST(m.timed_out()); BOOST_TEST(!m.idle_expired()); })
+        .check([](const run_machine& m) {
+            BOOST_TEST(m.timed_out());
+            BOOST_TEST(!m.idle_expired());
+        })
         .run();
 }
 
 BOOST_AUTO_TEST_CASE(stale_and_foreign_generations_are_ignored)
 {
     script(limits(10s, 1s), 1, 1)
-        .started().expect_arm(deadline).expect_arm(idle)
-        .output(0).expect_arm(idle)
+        .started()
+        .expect_arm(deadline)
+        .expect_arm(idle)
+        .output(0)
+        .expect_arm(idle)
         .stale_timer(idle)
         .timer_generation(idle, 0)
         .timer_generation(idle, 1000)
         .check([](const run_machine& m) { BOOST_TEST(!m.timed_out()); })
-        .timer(idle).expect_disarm(deadline).expect_signal(pk::signal::kill)
+        .timer(idle)
+        .expect_disarm(deadline)
+        .expect_signal(pk::signal::kill)
         .timer(idle) // the same wait reported twice
         .run();
 }
@@ -406,13 +505,22 @@ BOOST_AUTO_TEST_CASE(a_generation_belongs_to_its_kind)
 BOOST_AUTO_TEST_CASE(terminal_cancel_kills_and_stops_timers)
 {
     script(limits(10s, 1s, 2s), 1, 1)
-        .started().expect_arm(deadline).expect_arm(idle)
-        .cancel(cancel_grade::terminal).expect_disarm(deadline).expect_disarm(idle).expect_signal(pk::signal::kill)
+        .started()
+        .expect_arm(deadline)
+        .expect_arm(idle)
+        .cancel(cancel_grade::terminal)
+        .expect_disarm(deadline)
+        .expect_disarm(idle)
+        .expect_signal(pk::signal::kill)
         .timer(deadline)
         .output(0)
-        .exit(0, killed_by(9)).expect_close_stdin().expect_teardown()
-        .teardown_done().expect_exited()
-        .eof(0).expect_complete()
+        .exit(0, killed_by(9))
+        .expect_close_stdin()
+        .expect_teardown()
+        .teardown_done()
+        .expect_exited()
+        .eof(0)
+        .expect_complete()
         .check([](const run_machine& m) { BOOST_TEST(m.cancelled()); })
         .run();
 }
@@ -420,12 +528,20 @@ BOOST_AUTO_TEST_CASE(terminal_cancel_kills_and_stops_timers)
 BOOST_AUTO_TEST_CASE(partial_cancel_signals_waits_the_grace_then_kills)
 {
     script(limits(10s, std::nullopt, 2s))
-        .started().expect_arm(deadline)
-        .cancel(cancel_grade::partial).expect_disarm(deadline).expect_signal(pk::signal::term).expect_arm(grace)
+        .started()
+        .expect_arm(deadline)
+        .cancel(cancel_grade::partial)
+        .expect_disarm(deadline)
+        .expect_signal(pk::signal::term)
+        .expect_arm(grace)
         .cancel(cancel_grade::partial) // already under way
         .timer(deadline)
-        .timer(grace).expect_signal(pk::signal::kill)
-        .check([](const run_machine& m) { BOOST_TEST(m.cancelled()); BOOST_TEST(!m.timed_out()); })
+        .timer(grace)
+        .expect_signal(pk::signal::kill)
+        .check([](const run_machine& m) {
+            BOOST_TEST(m.cancelled());
+            BOOST_TEST(!m.timed_out());
+        })
         .run();
 }
 
@@ -433,7 +549,8 @@ BOOST_AUTO_TEST_CASE(partial_cancel_without_grace_kills_at_once)
 {
     script(limits(std::nullopt))
         .started()
-        .cancel(cancel_grade::partial).expect_signal(pk::signal::kill)
+        .cancel(cancel_grade::partial)
+        .expect_signal(pk::signal::kill)
         .check([](const run_machine& m) { BOOST_TEST(m.cancelled()); })
         .run();
 }
@@ -442,8 +559,12 @@ BOOST_AUTO_TEST_CASE(terminal_cancel_cuts_a_partial_cancels_grace_short)
 {
     script(limits(std::nullopt, std::nullopt, 2s))
         .started()
-        .cancel(cancel_grade::partial).expect_signal(pk::signal::term).expect_arm(grace)
-        .cancel(cancel_grade::terminal).expect_disarm(grace).expect_signal(pk::signal::kill)
+        .cancel(cancel_grade::partial)
+        .expect_signal(pk::signal::term)
+        .expect_arm(grace)
+        .cancel(cancel_grade::terminal)
+        .expect_disarm(grace)
+        .expect_signal(pk::signal::kill)
         .timer(grace)
         .cancel(cancel_grade::terminal)
         .run();
@@ -452,10 +573,17 @@ BOOST_AUTO_TEST_CASE(terminal_cancel_cuts_a_partial_cancels_grace_short)
 BOOST_AUTO_TEST_CASE(total_cancel_is_refused_once_started)
 {
     script(limits(10s))
-        .started().expect_arm(deadline)
-        .cancel(cancel_grade::total).expect_refused()
-        .exit(0).expect_disarm(deadline).expect_close_stdin().expect_teardown()
-        .teardown_done().expect_exited().expect_complete()
+        .started()
+        .expect_arm(deadline)
+        .cancel(cancel_grade::total)
+        .expect_refused()
+        .exit(0)
+        .expect_disarm(deadline)
+        .expect_close_stdin()
+        .expect_teardown()
+        .teardown_done()
+        .expect_exited()
+        .expect_complete()
         .check([](const run_machine& m) { BOOST_TEST((m.cause() == end_cause::none)); })
         .run();
 }
@@ -466,8 +594,9 @@ BOOST_AUTO_TEST_CASE(every_grade_is_honoured_before_start)
     {
         BOOST_TEST_CONTEXT("grade " << static_cast<int>(g))
         script(limits(10s, 1s), 1, 1)
-            .cancel(g).expect_complete() // nothing spawned: nothing to undo
-            .started()                    // the driver must not spawn; if it does, nothing is armed
+            .cancel(g)
+            .expect_complete() // nothing spawned: nothing to undo
+            .started()         // the driver must not spawn; if it does, nothing is armed
             .exit(0)
             .eof(0)
             .cancel(g)
@@ -484,11 +613,15 @@ BOOST_AUTO_TEST_CASE(cancel_after_every_exit_is_ignored)
 {
     script(limits(std::nullopt), 1, 1)
         .started()
-        .exit(0).expect_close_stdin().expect_teardown()
+        .exit(0)
+        .expect_close_stdin()
+        .expect_teardown()
         .cancel(cancel_grade::terminal)
         .cancel(cancel_grade::total) // no refusal either: the run is ending anyway
-        .teardown_done().expect_exited()
-        .eof(0).expect_complete()
+        .teardown_done()
+        .expect_exited()
+        .eof(0)
+        .expect_complete()
         .check([](const run_machine& m) { BOOST_TEST(!m.cancelled()); })
         .run();
 }
@@ -498,15 +631,27 @@ BOOST_AUTO_TEST_CASE(cancel_after_every_exit_is_ignored)
 BOOST_AUTO_TEST_CASE(output_limit_kills_and_is_reported)
 {
     script(limits(10s, 1s), 1, 2)
-        .started().expect_arm(deadline).expect_arm(idle)
-        .output_limit(1).expect_disarm(deadline).expect_disarm(idle).expect_signal(pk::signal::kill)
+        .started()
+        .expect_arm(deadline)
+        .expect_arm(idle)
+        .output_limit(1)
+        .expect_disarm(deadline)
+        .expect_disarm(idle)
+        .expect_signal(pk::signal::kill)
         .output_limit(0)
         .cancel(cancel_grade::terminal) // killed already; the limit came first
-        .exit(0, killed_by(9)).expect_close_stdin().expect_teardown()
+        .exit(0, killed_by(9))
+        .expect_close_stdin()
+        .expect_teardown()
         .eof(0)
         .eof(1)
-        .teardown_done().expect_exited().expect_complete()
-        .check([](const run_machine& m) { BOOST_TEST(m.output_limited()); BOOST_TEST(!m.cancelled()); })
+        .teardown_done()
+        .expect_exited()
+        .expect_complete()
+        .check([](const run_machine& m) {
+            BOOST_TEST(m.output_limited());
+            BOOST_TEST(!m.cancelled());
+        })
         .run();
 }
 
@@ -514,10 +659,14 @@ BOOST_AUTO_TEST_CASE(output_limit_after_exit_is_recorded_without_a_kill)
 {
     script(limits(std::nullopt), 1, 1)
         .started()
-        .exit(0).expect_close_stdin().expect_teardown()
+        .exit(0)
+        .expect_close_stdin()
+        .expect_teardown()
         .output_limit(0) // what was left in the pipe still exceeded the bound
-        .teardown_done().expect_exited()
-        .eof(0).expect_complete()
+        .teardown_done()
+        .expect_exited()
+        .eof(0)
+        .expect_complete()
         .check([](const run_machine& m) { BOOST_TEST(m.output_limited()); })
         .run();
 }
@@ -525,9 +674,14 @@ BOOST_AUTO_TEST_CASE(output_limit_after_exit_is_recorded_without_a_kill)
 BOOST_AUTO_TEST_CASE(timed_out_then_cancelled_reports_timed_out)
 {
     script(limits(10s, std::nullopt, 2s), 1, 1)
-        .started().expect_arm(deadline)
-        .timer(deadline).expect_signal(pk::signal::term).expect_arm(grace)
-        .cancel(cancel_grade::terminal).expect_disarm(grace).expect_signal(pk::signal::kill) // hastened
+        .started()
+        .expect_arm(deadline)
+        .timer(deadline)
+        .expect_signal(pk::signal::term)
+        .expect_arm(grace)
+        .cancel(cancel_grade::terminal)
+        .expect_disarm(grace)
+        .expect_signal(pk::signal::kill) // hastened
         .output_limit(0)
         .check([](const run_machine& m) { BOOST_TEST((m.cause() == end_cause::timed_out)); })
         .run();
@@ -536,9 +690,14 @@ BOOST_AUTO_TEST_CASE(timed_out_then_cancelled_reports_timed_out)
 BOOST_AUTO_TEST_CASE(timed_out_then_output_limit_kills_during_the_grace)
 {
     script(limits(10s, std::nullopt, 2s), 1, 1)
-        .started().expect_arm(deadline)
-        .timer(deadline).expect_signal(pk::signal::term).expect_arm(grace)
-        .output_limit(0).expect_disarm(grace).expect_signal(pk::signal::kill)
+        .started()
+        .expect_arm(deadline)
+        .timer(deadline)
+        .expect_signal(pk::signal::term)
+        .expect_arm(grace)
+        .output_limit(0)
+        .expect_disarm(grace)
+        .expect_signal(pk::signal::kill)
         .check([](const run_machine& m) { BOOST_TEST(m.timed_out()); })
         .run();
 }
@@ -546,8 +705,11 @@ BOOST_AUTO_TEST_CASE(timed_out_then_output_limit_kills_during_the_grace)
 BOOST_AUTO_TEST_CASE(cancelled_then_limit_reports_cancelled)
 {
     script(limits(10s), 1, 1)
-        .started().expect_arm(deadline)
-        .cancel(cancel_grade::terminal).expect_disarm(deadline).expect_signal(pk::signal::kill)
+        .started()
+        .expect_arm(deadline)
+        .cancel(cancel_grade::terminal)
+        .expect_disarm(deadline)
+        .expect_signal(pk::signal::kill)
         .output_limit(0)
         .timer(deadline)
         .check([](const run_machine& m) { BOOST_TEST(m.cancelled()); })
@@ -610,7 +772,8 @@ BOOST_AUTO_TEST_CASE(three_children_two_streams_in_every_order)
 BOOST_AUTO_TEST_CASE(teardown_waits_for_the_last_child)
 {
     script(limits(10s), 3, 0)
-        .started().expect_arm(deadline)
+        .started()
+        .expect_arm(deadline)
         .exit(2, killed_by(13))
         .exit(0)
         .exit(0, code(5)) // reported twice: the first status stays, and it is not a third exit
@@ -621,23 +784,36 @@ BOOST_AUTO_TEST_CASE(teardown_waits_for_the_last_child)
             BOOST_TEST(!m.teardown_started());
         })
         .teardown_done() // never asked for: ignored
-        .exit(1).expect_disarm(deadline).expect_close_stdin().expect_teardown()
-        .teardown_done().expect_exited().expect_complete()
+        .exit(1)
+        .expect_disarm(deadline)
+        .expect_close_stdin()
+        .expect_teardown()
+        .teardown_done()
+        .expect_exited()
+        .expect_complete()
         .run();
 }
 
 BOOST_AUTO_TEST_CASE(requested_teardown_before_the_last_exit)
 {
     script(limits(10s, 1s), 2, 1)
-        .started().expect_arm(deadline).expect_arm(idle)
+        .started()
+        .expect_arm(deadline)
+        .expect_arm(idle)
         .exit(0, code(1))
-        .request_teardown().expect_disarm(deadline).expect_disarm(idle).expect_teardown()
+        .request_teardown()
+        .expect_disarm(deadline)
+        .expect_disarm(idle)
+        .expect_teardown()
         .request_teardown()
         .output(0)
         .cancel(cancel_grade::terminal) // the tree is going anyway
         .teardown_done()
         .eof(0)
-        .exit(1, killed_by(9)).expect_close_stdin().expect_exited().expect_complete()
+        .exit(1, killed_by(9))
+        .expect_close_stdin()
+        .expect_exited()
+        .expect_complete()
         .check([](const run_machine& m) { BOOST_TEST((m.cause() == end_cause::none)); })
         .run();
 }
@@ -649,10 +825,17 @@ BOOST_AUTO_TEST_CASE(failed_teardown_completes_without_waiting_for_eof)
     script(limits(std::nullopt), 1, 2)
         .started()
         .eof(1)
-        .exit(0).expect_close_stdin().expect_teardown()
-        .teardown_done(false).expect_exited().expect_complete()
+        .exit(0)
+        .expect_close_stdin()
+        .expect_teardown()
+        .teardown_done(false)
+        .expect_exited()
+        .expect_complete()
         .eof(0)
-        .check([](const run_machine& m) { BOOST_TEST(m.teardown_failed()); BOOST_TEST(m.open_streams() == 1u); })
+        .check([](const run_machine& m) {
+            BOOST_TEST(m.teardown_failed());
+            BOOST_TEST(m.open_streams() == 1u);
+        })
         .run();
 }
 
@@ -660,8 +843,12 @@ BOOST_AUTO_TEST_CASE(successful_teardown_is_not_a_failure)
 {
     script s(limits(std::nullopt)); // the machine lives in the script: keep it
     const run_machine& m = s.started()
-                               .exit(0, lost()).expect_close_stdin().expect_teardown()
-                               .teardown_done(true).expect_exited().expect_complete()
+                               .exit(0, lost())
+                               .expect_close_stdin()
+                               .expect_teardown()
+                               .teardown_done(true)
+                               .expect_exited()
+                               .expect_complete()
                                .run();
     BOOST_TEST(!m.teardown_failed());
     BOOST_TEST(m.teardown_done());
@@ -671,10 +858,18 @@ BOOST_AUTO_TEST_CASE(successful_teardown_is_not_a_failure)
 BOOST_AUTO_TEST_CASE(nothing_happens_after_completion)
 {
     script(limits(10s, 1s, 2s), 1, 1)
-        .started().expect_arm(deadline).expect_arm(idle)
-        .exit(0).expect_disarm(deadline).expect_disarm(idle).expect_close_stdin().expect_teardown()
+        .started()
+        .expect_arm(deadline)
+        .expect_arm(idle)
+        .exit(0)
+        .expect_disarm(deadline)
+        .expect_disarm(idle)
+        .expect_close_stdin()
+        .expect_teardown()
         .eof(0)
-        .teardown_done().expect_exited().expect_complete()
+        .teardown_done()
+        .expect_exited()
+        .expect_complete()
         .teardown_done()
         .eof(0)
         .exit(0)
@@ -685,7 +880,10 @@ BOOST_AUTO_TEST_CASE(nothing_happens_after_completion)
         .cancel(cancel_grade::partial)
         .request_teardown()
         .started()
-        .check([](const run_machine& m) { BOOST_TEST(m.completed()); BOOST_TEST((m.cause() == end_cause::none)); })
+        .check([](const run_machine& m) {
+            BOOST_TEST(m.completed());
+            BOOST_TEST((m.cause() == end_cause::none));
+        })
         .run();
 }
 
@@ -696,7 +894,9 @@ BOOST_AUTO_TEST_CASE(events_before_start_are_ignored)
         .exit(0)
         .output_limit(0)
         .request_teardown()
-        .started().expect_arm(deadline).expect_arm(idle)
+        .started()
+        .expect_arm(deadline)
+        .expect_arm(idle)
         .started()
         .check([](const run_machine& m) {
             BOOST_TEST(m.started());
@@ -712,9 +912,13 @@ BOOST_AUTO_TEST_CASE(a_slot_never_opened_is_closed_before_start)
     script(limits(std::nullopt), 1, 2)
         .eof(1) // stderr was not captured
         .started()
-        .exit(0).expect_close_stdin().expect_teardown()
-        .teardown_done().expect_exited()
+        .exit(0)
+        .expect_close_stdin()
+        .expect_teardown()
+        .teardown_done()
+        .expect_exited()
         .check([](const run_machine& m) { BOOST_TEST(m.open_streams() == 1u); })
-        .eof(0).expect_complete()
+        .eof(0)
+        .expect_complete()
         .run();
 }

@@ -24,76 +24,70 @@ using std::chrono::nanoseconds;
 
 // ---------------------------------------------------------------- help texts
 
-constexpr const char* top_usage =
-    "usage: processkit COMMAND [OPTIONS] [ARGS...]\n"
-    "       processkit --help | --version\n"
-    "\n"
-    "Runs programs so that nothing they start outlives them: the program's whole\n"
-    "process tree lives in a private cgroup v2 (or a POSIX process group) that is\n"
-    "killed when the program ends, times out, or processkit is interrupted.\n"
-    "\n"
-    "Commands:\n"
-    "  run      run a program; its whole tree ends with it\n"
-    "  doctor   show what containment this host gives, and why\n"
-    "  demo     start a process tree in a group, destroy the group, show that\n"
-    "           nothing survived\n"
-    "  help     show a command's help (as does 'processkit COMMAND --help')\n";
+constexpr const char* top_usage = "usage: processkit COMMAND [OPTIONS] [ARGS...]\n"
+                                  "       processkit --help | --version\n"
+                                  "\n"
+                                  "Runs programs so that nothing they start outlives them: the program's whole\n"
+                                  "process tree lives in a private cgroup v2 (or a POSIX process group) that is\n"
+                                  "killed when the program ends, times out, or processkit is interrupted.\n"
+                                  "\n"
+                                  "Commands:\n"
+                                  "  run      run a program; its whole tree ends with it\n"
+                                  "  doctor   show what containment this host gives, and why\n"
+                                  "  demo     start a process tree in a group, destroy the group, show that\n"
+                                  "           nothing survived\n"
+                                  "  help     show a command's help (as does 'processkit COMMAND --help')\n";
 
-constexpr const char* run_usage =
-    "usage: processkit run [OPTIONS] [--] PROGRAM [ARGS...]\n"
-    "\n"
-    "Runs PROGRAM with processkit's stdin, stdout and stderr in a private group\n"
-    "(a cgroup v2 if the host allows, else a POSIX process group). When PROGRAM\n"
-    "exits, times out, or processkit receives a signal, everything PROGRAM started\n"
-    "is killed, and processkit exits only once the whole tree is gone.\n"
-    "PROGRAM and every argument after it are passed on untouched: options after\n"
-    "PROGRAM are PROGRAM's own; '--' ends processkit's options explicitly.\n";
+constexpr const char* run_usage = "usage: processkit run [OPTIONS] [--] PROGRAM [ARGS...]\n"
+                                  "\n"
+                                  "Runs PROGRAM with processkit's stdin, stdout and stderr in a private group\n"
+                                  "(a cgroup v2 if the host allows, else a POSIX process group). When PROGRAM\n"
+                                  "exits, times out, or processkit receives a signal, everything PROGRAM started\n"
+                                  "is killed, and processkit exits only once the whole tree is gone.\n"
+                                  "PROGRAM and every argument after it are passed on untouched: options after\n"
+                                  "PROGRAM are PROGRAM's own; '--' ends processkit's options explicitly.\n";
 
-constexpr const char* run_epilogue =
-    "\n"
-    "Durations: a number and a unit, ms, s, m, h or d: 300ms, 5s, 1.5s, 2m.\n"
-    "A plain number is seconds, as in timeout(1).\n"
-    "\n"
-    "Signals: SIGINT (Ctrl-C), SIGTERM, SIGHUP and SIGQUIT sent to processkit are\n"
-    "sent on to the whole tree (one the terminal sent to the program as well is\n"
-    "not sent twice); what is left of the tree after the grace period is killed\n"
-    "with SIGKILL, and a second such signal kills it at once. processkit then\n"
-    "exits with 128 + the signal's number (130 for SIGINT), like timeout(1).\n"
-    "A SIGHUP that is ignored when processkit starts (nohup) stays ignored.\n"
-    "\n"
-    "Exit status:\n"
-    "  N        PROGRAM exited with code N\n"
-    "  124      --timeout or --idle-timeout expired (the tree was killed)\n"
-    "  125      a usage error, or processkit itself failed\n"
-    "  126      PROGRAM was found but could not be run\n"
-    "  127      PROGRAM was not found\n"
-    "  128+N    PROGRAM was killed by signal N, or processkit received signal N\n";
+constexpr const char* run_epilogue = "\n"
+                                     "Durations: a number and a unit, ms, s, m, h or d: 300ms, 5s, 1.5s, 2m.\n"
+                                     "A plain number is seconds, as in timeout(1).\n"
+                                     "\n"
+                                     "Signals: SIGINT (Ctrl-C), SIGTERM, SIGHUP and SIGQUIT sent to processkit are\n"
+                                     "sent on to the whole tree (one the terminal sent to the program as well is\n"
+                                     "not sent twice); what is left of the tree after the grace period is killed\n"
+                                     "with SIGKILL, and a second such signal kills it at once. processkit then\n"
+                                     "exits with 128 + the signal's number (130 for SIGINT), like timeout(1).\n"
+                                     "A SIGHUP that is ignored when processkit starts (nohup) stays ignored.\n"
+                                     "\n"
+                                     "Exit status:\n"
+                                     "  N        PROGRAM exited with code N\n"
+                                     "  124      --timeout or --idle-timeout expired (the tree was killed)\n"
+                                     "  125      a usage error, or processkit itself failed\n"
+                                     "  126      PROGRAM was found but could not be run\n"
+                                     "  127      PROGRAM was not found\n"
+                                     "  128+N    PROGRAM was killed by signal N, or processkit received signal N\n";
 
-constexpr const char* doctor_usage =
-    "usage: processkit doctor [--json]\n"
-    "\n"
-    "Shows which containment a process tree gets on this host (cgroup v2 or a\n"
-    "POSIX process group) and why, without starting anything. Exits 0 when exits\n"
-    "can be watched safely (pidfd), else 1.\n";
+constexpr const char* doctor_usage = "usage: processkit doctor [--json]\n"
+                                     "\n"
+                                     "Shows which containment a process tree gets on this host (cgroup v2 or a\n"
+                                     "POSIX process group) and why, without starting anything. Exits 0 when exits\n"
+                                     "can be watched safely (pidfd), else 1.\n";
 
-constexpr const char* demo_usage =
-    "usage: processkit demo [--mechanism M]\n"
-    "\n"
-    "Starts a three-level process tree in a group, destroys the group and shows\n"
-    "that no process of the tree survived (exit status 0), or lists the survivors\n"
-    "(exit status 1).\n";
+constexpr const char* demo_usage = "usage: processkit demo [--mechanism M]\n"
+                                   "\n"
+                                   "Starts a three-level process tree in a group, destroys the group and shows\n"
+                                   "that no process of the tree survived (exit status 0), or lists the survivors\n"
+                                   "(exit status 1).\n";
 
-constexpr const char* mechanism_help =
-    "containment: automatic (the default: cgroup v2 if the host allows, else a "
-    "process group), cgroup_v2 (fail if unavailable) or process_group";
+constexpr const char* mechanism_help = "containment: automatic (the default: cgroup v2 if the host allows, else a "
+                                       "process group), cgroup_v2 (fail if unavailable) or process_group";
 
 // ---------------------------------------------------------------- option tables
 
 po::options_description top_options()
 {
     po::options_description d("Options");
-    d.add_options()                                     //
-        ("help,h", "show this help and exit")           //
+    d.add_options()                           //
+        ("help,h", "show this help and exit") //
         ("version", "show processkit's version and exit");
     return d;
 }
@@ -101,24 +95,24 @@ po::options_description top_options()
 po::options_description run_option_table()
 {
     po::options_description d("Options");
-    d.add_options()                                                                  //
-        ("help,h", "show this help and exit")                                        //
-        ("mechanism", po::value<std::string>()->value_name("M"), mechanism_help)     //
+    d.add_options()                                                              //
+        ("help,h", "show this help and exit")                                    //
+        ("mechanism", po::value<std::string>()->value_name("M"), mechanism_help) //
         ("timeout", po::value<std::string>()->value_name("D"),
-         "kill the whole tree when PROGRAM runs longer than D (exit status 124)")   //
+         "kill the whole tree when PROGRAM runs longer than D (exit status 124)") //
         ("idle-timeout", po::value<std::string>()->value_name("D"),
          "kill the whole tree when it writes nothing to stdout or stderr for D "
          "(exit status 124); PROGRAM's output then goes through pipes and is "
-         "passed on line by line, as UTF-8 text")                                   //
+         "passed on line by line, as UTF-8 text") //
         ("signal,s", po::value<std::string>()->value_name("SIG"),
          "on a timeout, send SIG to the tree first (default TERM), and SIGKILL "
-         "after the grace period")                                                   //
+         "after the grace period") //
         ("grace,k", po::value<std::string>()->value_name("D"),
          "time between the first signal to the tree and SIGKILL (default 5s; 0: "
-         "SIGKILL right after the signal)")                                          //
-        ("cwd", po::value<std::string>()->value_name("DIR"), "run PROGRAM in DIR")  //
+         "SIGKILL right after the signal)")                                        //
+        ("cwd", po::value<std::string>()->value_name("DIR"), "run PROGRAM in DIR") //
         ("env", po::value<std::vector<std::string>>()->value_name("NAME=VALUE"),
-         "set NAME in PROGRAM's environment (repeatable)")                          //
+         "set NAME in PROGRAM's environment (repeatable)") //
         ("json", "when the run is over, print its result on stdout as one JSON "
                  "object: outcome, code, signal, duration (seconds), mechanism, "
                  "exit_status, received_signal");
@@ -240,14 +234,10 @@ std::string describe(const po::error& e)
     if (const auto* syntax = dynamic_cast<const po::invalid_command_line_syntax*>(&e))
         switch (syntax->kind())
         {
-        case po::invalid_syntax::missing_parameter:
-            return "option " + option + " needs a value";
-        case po::invalid_syntax::empty_adjacent_parameter:
-            return "option " + option + " needs a value after '='";
-        case po::invalid_syntax::extra_parameter:
-            return "option " + option + " takes no value";
-        default:
-            break;
+        case po::invalid_syntax::missing_parameter: return "option " + option + " needs a value";
+        case po::invalid_syntax::empty_adjacent_parameter: return "option " + option + " needs a value after '='";
+        case po::invalid_syntax::extra_parameter: return "option " + option + " takes no value";
+        default: break;
         }
     return "invalid use of option " + option;
 }

@@ -62,12 +62,12 @@ private:
 /// What `processkit run` was asked to do.
 struct run_options
 {
-    std::vector<std::string> program;  ///< PROGRAM and its ARGS, untouched
-    process_group_options group;       ///< the --mechanism
+    std::vector<std::string> program; ///< PROGRAM and its ARGS, untouched
+    process_group_options group;      ///< the --mechanism
     std::optional<std::chrono::nanoseconds> timeout;
     std::optional<std::chrono::nanoseconds> idle_timeout;
     std::chrono::nanoseconds grace = default_grace;
-    int timeout_signal = SIGTERM;      ///< sent on a timeout, before the grace
+    int timeout_signal = SIGTERM; ///< sent on a timeout, before the grace
     std::optional<std::string> cwd;
     std::vector<std::pair<std::string, std::string>> env;
     bool json = false;

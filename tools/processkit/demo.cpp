@@ -63,8 +63,8 @@ int demo(const demo_options& options)
     {
         process_group group({options.mechanism});
         cgroup = group.cgroup_path();
-        std::cout << "group mechanism: " << group.mechanism()
-                  << (cgroup.empty() ? std::string() : " (" + cgroup + ")") << "\n";
+        std::cout << "group mechanism: " << group.mechanism() << (cgroup.empty() ? std::string() : " (" + cgroup + ")")
+                  << "\n";
         // sh -> two background sleeps, one of them in a nested shell: a 3-level tree.
         launcher launch;
         top = launch(ctx, "/bin/sh", std::vector<std::string>{"-c", "sleep 300 & sh -c 'sleep 300 & wait' & wait"},
@@ -87,7 +87,10 @@ int demo(const demo_options& options)
         }
     const bool cgroup_left = !cgroup.empty() && exists(cgroup);
     std::cout << pids.size() << " processes started, " << survivors << " survived"
-              << (cgroup.empty() ? "" : cgroup_left ? ", cgroup still present" : ", cgroup removed") << "\n";
+              << (cgroup.empty() ? ""
+                  : cgroup_left  ? ", cgroup still present"
+                                 : ", cgroup removed")
+              << "\n";
     return survivors == 0 && !cgroup_left ? 0 : 1;
 }
 

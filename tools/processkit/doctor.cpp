@@ -35,7 +35,8 @@ int doctor(const doctor_options& options)
     else
         std::cout << "mechanism:       " << r.mechanism << "\n"
                   << "reason:          " << r.reason << "\n"
-                  << "cgroup2 mounted: " << (r.cgroup2_mounted ? "yes at " + r.cgroup2_mount : std::string("no")) << "\n"
+                  << "cgroup2 mounted: " << (r.cgroup2_mounted ? "yes at " + r.cgroup2_mount : std::string("no"))
+                  << "\n"
                   << "own cgroup:      " << (r.own_cgroup.empty() ? "-" : r.own_cgroup) << "\n"
                   << "writable:        " << (r.writable ? "yes" : "no") << "\n"
                   << "cgroup.kill:     " << (r.cgroup_kill ? "yes" : "no") << "\n"

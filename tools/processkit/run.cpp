@@ -166,7 +166,7 @@ int start_failure_status(const error& e)
         return exit_status::not_found;
     if (e.diag().step == "execve")
         return e.code() == boost::system::errc::no_such_file_or_directory ? exit_status::not_found
-                                                                           : exit_status::cannot_run;
+                                                                          : exit_status::cannot_run;
     return exit_status::failure;
 }
 
@@ -389,12 +389,9 @@ const char* outcome_name(const run_outcome& o)
 {
     switch (o.type())
     {
-    case run_outcome::kind::exited:
-        return "exited";
-    case run_outcome::kind::signalled:
-        return "signalled";
-    case run_outcome::kind::timed_out:
-        return "timed_out";
+    case run_outcome::kind::exited: return "exited";
+    case run_outcome::kind::signalled: return "signalled";
+    case run_outcome::kind::timed_out: return "timed_out";
     }
     return "unknown";
 }
@@ -458,7 +455,7 @@ int run(const run_options& options)
     });
     auto in_effect = [&] {
         return options.group.mechanism == mechanism_request::process_group || fell_back ? mechanism::process_group
-                                                                                         : mechanism::cgroup_v2;
+                                                                                        : mechanism::cgroup_v2;
     };
 
     auto started = start(ctx.get_executor(), make_command(options), options.group);
@@ -478,8 +475,14 @@ int run(const run_options& options)
     std::vector<std::thread> relays;
     if (options.idle_timeout)
     {
-        relays.emplace_back([&] { relay(child.stdout_lines(), STDOUT_FILENO); watch.relay_done(); });
-        relays.emplace_back([&] { relay(child.stderr_lines(), STDERR_FILENO); watch.relay_done(); });
+        relays.emplace_back([&] {
+            relay(child.stdout_lines(), STDOUT_FILENO);
+            watch.relay_done();
+        });
+        relays.emplace_back([&] {
+            relay(child.stderr_lines(), STDERR_FILENO);
+            watch.relay_done();
+        });
     }
     watch.start(static_cast<int>(relays.size()), reaps_orphans);
     ctx.run();

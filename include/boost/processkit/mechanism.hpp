@@ -25,9 +25,9 @@ enum class mechanism
 /// Which mechanism a group should use.
 enum class mechanism_request
 {
-    automatic,      ///< the strongest the host offers (cgroup_v2, else process_group)
-    cgroup_v2,      ///< cgroup v2 or an error; never a silent downgrade
-    process_group,  ///< force the POSIX process-group fallback
+    automatic,     ///< the strongest the host offers (cgroup_v2, else process_group)
+    cgroup_v2,     ///< cgroup v2 or an error; never a silent downgrade
+    process_group, ///< force the POSIX process-group fallback
 };
 
 /// "cgroup_v2", "process_group", "job_object" or "process_reaper".
@@ -41,13 +41,13 @@ BOOST_PROCESSKIT_DECL std::ostream& operator<<(std::ostream& os, mechanism_reque
 struct containment_report
 {
     processkit::mechanism mechanism = processkit::mechanism::process_group;
-    bool cgroup2_mounted = false;  ///< a cgroup2 hierarchy is mounted
-    std::string cgroup2_mount;     ///< where (e.g. /sys/fs/cgroup or /sys/fs/cgroup/unified)
-    std::string own_cgroup;        ///< this process's cgroup (the `0::` line of /proc/self/cgroup)
-    bool writable = false;         ///< sub-cgroups can be created below own_cgroup
-    bool cgroup_kill = false;      ///< cgroup.kill is available (Linux 5.14+)
-    bool pidfd = false;            ///< pidfd exit watching works
-    std::string reason;            ///< why this mechanism, in one sentence
+    bool cgroup2_mounted = false; ///< a cgroup2 hierarchy is mounted
+    std::string cgroup2_mount;    ///< where (e.g. /sys/fs/cgroup or /sys/fs/cgroup/unified)
+    std::string own_cgroup;       ///< this process's cgroup (the `0::` line of /proc/self/cgroup)
+    bool writable = false;        ///< sub-cgroups can be created below own_cgroup
+    bool cgroup_kill = false;     ///< cgroup.kill is available (Linux 5.14+)
+    bool pidfd = false;           ///< pidfd exit watching works
+    std::string reason;           ///< why this mechanism, in one sentence
 };
 
 /// Report the mechanism a default `process_group` would get here, and why.

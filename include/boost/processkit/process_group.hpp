@@ -23,7 +23,7 @@ namespace processkit {
 namespace detail {
 class group_backend;
 struct group_access;
-}
+} // namespace detail
 
 /// Tuning for a `process_group`.
 struct process_group_options
@@ -39,8 +39,8 @@ struct member_info
 {
     int pid = 0;
     int ppid = 0;
-    std::string name;            ///< the kernel's short name (comm)
-    std::uint64_t start_time = 0;///< clock ticks after boot: (pid, start_time) is reuse-safe
+    std::string name;             ///< the kernel's short name (comm)
+    std::uint64_t start_time = 0; ///< clock ticks after boot: (pid, start_time) is reuse-safe
 };
 
 /// What a graceful `shutdown` did.
@@ -48,9 +48,9 @@ struct shutdown_report
 {
     std::size_t members_before = 0;
     std::size_t members_after = 0;
-    bool escalated = false;             ///< SIGKILL was needed after the grace period
+    bool escalated = false; ///< SIGKILL was needed after the grace period
     std::chrono::nanoseconds elapsed{};
-    std::vector<int> escaped;           ///< descendants found outside the group (process_group mechanism)
+    std::vector<int> escaped; ///< descendants found outside the group (process_group mechanism)
 };
 
 /// Called once per process, the first time a group with `mechanism_request::automatic`

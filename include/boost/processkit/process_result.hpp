@@ -56,11 +56,11 @@ BOOST_PROCESSKIT_DECL std::ostream& operator<<(std::ostream& os, const run_outco
 struct process_result
 {
     run_outcome outcome = run_outcome::exited(0);
-    std::string std_out;              ///< captured stdout (raw bytes, or UTF-8 text for output_string)
-    std::string std_err;              ///< captured stderr
-    bool std_out_truncated = false;   ///< output exceeded its bounds (see output_buffer_policy)
+    std::string std_out;            ///< captured stdout (raw bytes, or UTF-8 text for output_string)
+    std::string std_err;            ///< captured stderr
+    bool std_out_truncated = false; ///< output exceeded its bounds (see output_buffer_policy)
     bool std_err_truncated = false;
-    bool accepted = true;             ///< the exit code is one of the command's ok_codes
+    bool accepted = true; ///< the exit code is one of the command's ok_codes
     std::chrono::nanoseconds duration{};
     /// Program, status, stderr tail, elapsed, timeout: everything an error
     /// about this run should say.

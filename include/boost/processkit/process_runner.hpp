@@ -31,9 +31,9 @@ using handler_t = asio::any_completion_handler<Signature>;
 
 // One function per verb, compiled once in src/: the async verbs below only
 // type-erase the handler and call these.
-#define BOOST_PROCESSKIT_DECLARE_VERB(name, Signature)                                                             \
-    BOOST_PROCESSKIT_DECL void initiate_##name(process_runner& runner, asio::any_io_executor ex, command cmd,        \
-                                               diagnostics* diag, handler_t<Signature> handler);
+#define BOOST_PROCESSKIT_DECLARE_VERB(name, Signature)                                                                 \
+  BOOST_PROCESSKIT_DECL void initiate_##name(process_runner& runner, asio::any_io_executor ex, command cmd,            \
+                                             diagnostics* diag, handler_t<Signature> handler);
 BOOST_PROCESSKIT_DECLARE_VERB(run, void(error_code, std::string))
 BOOST_PROCESSKIT_DECLARE_VERB(run_unit, void(error_code))
 BOOST_PROCESSKIT_DECLARE_VERB(checked, void(error_code, process_result))
@@ -106,20 +106,20 @@ public:
     /// `ex` (see `running_process`).
     virtual result<running_process> start(asio::any_io_executor ex, command cmd) = 0;
 
-#define BOOST_PROCESSKIT_RUNNER_VERB(name, Signature, T)                                                              \
-    template <class Token = asio::deferred_t>                                                                        \
-    auto async_##name(asio::any_io_executor ex, command cmd, Token&& token = Token())                                \
-    {                                                                                                              \
-        return detail::async_verb<Signature>(&detail::initiate_##name, *this, std::move(ex), std::move(cmd),      \
-                                             nullptr, std::forward<Token>(token));                                 \
-    }                                                                                                              \
-    template <class Token = asio::deferred_t>                                                                        \
-    auto async_##name(asio::any_io_executor ex, command cmd, diagnostics& diag, Token&& token = Token())             \
-    {                                                                                                              \
-        return detail::async_verb<Signature>(&detail::initiate_##name, *this, std::move(ex), std::move(cmd),      \
-                                             &diag, std::forward<Token>(token));                                   \
-    }                                                                                                              \
-    result<T> name(command cmd);
+#define BOOST_PROCESSKIT_RUNNER_VERB(name, Signature, T)                                                               \
+  template <class Token = asio::deferred_t>                                                                            \
+  auto async_##name(asio::any_io_executor ex, command cmd, Token&& token = Token())                                    \
+  {                                                                                                                    \
+    return detail::async_verb<Signature>(&detail::initiate_##name, *this, std::move(ex), std::move(cmd), nullptr,      \
+                                         std::forward<Token>(token));                                                  \
+  }                                                                                                                    \
+  template <class Token = asio::deferred_t>                                                                            \
+  auto async_##name(asio::any_io_executor ex, command cmd, diagnostics& diag, Token&& token = Token())                 \
+  {                                                                                                                    \
+    return detail::async_verb<Signature>(&detail::initiate_##name, *this, std::move(ex), std::move(cmd), &diag,        \
+                                         std::forward<Token>(token));                                                  \
+  }                                                                                                                    \
+  result<T> name(command cmd);
 
     BOOST_PROCESSKIT_RUNNER_VERB(run, void(error_code, std::string), std::string)
     BOOST_PROCESSKIT_RUNNER_VERB(run_unit, void(error_code), void)
@@ -178,13 +178,13 @@ private:
 BOOST_PROCESSKIT_DECL process_runner& default_runner();
 
 // Free verbs on the default runner: `run(cmd)`, `async_run(ex, cmd, token)`, ...
-#define BOOST_PROCESSKIT_FREE_VERB(name, T)                                                                        \
-    inline result<T> name(command cmd) { return default_runner().name(std::move(cmd)); }                           \
-    template <class... Args>                                                                                       \
-    auto async_##name(asio::any_io_executor ex, command cmd, Args&&... args)                                        \
-    {                                                                                                              \
-        return default_runner().async_##name(std::move(ex), std::move(cmd), std::forward<Args>(args)...);          \
-    }
+#define BOOST_PROCESSKIT_FREE_VERB(name, T)                                                                            \
+  inline result<T> name(command cmd) { return default_runner().name(std::move(cmd)); }                                 \
+  template <class... Args>                                                                                             \
+  auto async_##name(asio::any_io_executor ex, command cmd, Args&&... args)                                             \
+  {                                                                                                                    \
+    return default_runner().async_##name(std::move(ex), std::move(cmd), std::forward<Args>(args)...);                  \
+  }
 BOOST_PROCESSKIT_FREE_VERB(run, std::string)
 BOOST_PROCESSKIT_FREE_VERB(run_unit, void)
 BOOST_PROCESSKIT_FREE_VERB(checked, process_result)

@@ -46,7 +46,7 @@ struct line_span
 struct finished
 {
     run_outcome outcome = run_outcome::exited(0);
-    std::string std_err;  ///< stderr lines not consumed through `stderr_lines()`, joined with '\n'
+    std::string std_err; ///< stderr lines not consumed through `stderr_lines()`, joined with '\n'
     bool std_err_truncated = false;
     std::chrono::nanoseconds duration{};
     processkit::diagnostics diagnostics;
@@ -94,18 +94,47 @@ public:
         iterator() noexcept = default;
         std::string_view operator*() const noexcept { return std::string_view(text_ + at_->offset, at_->size); }
         std::string_view operator[](difference_type n) const noexcept { return *(*this + n); }
-        iterator& operator++() noexcept { ++at_; return *this; }
-        iterator operator++(int) noexcept { iterator t = *this; ++at_; return t; }
-        iterator& operator--() noexcept { --at_; return *this; }
-        iterator operator--(int) noexcept { iterator t = *this; --at_; return t; }
-        iterator& operator+=(difference_type n) noexcept { at_ += n; return *this; }
-        iterator& operator-=(difference_type n) noexcept { at_ -= n; return *this; }
+        iterator& operator++() noexcept
+        {
+            ++at_;
+            return *this;
+        }
+        iterator operator++(int) noexcept
+        {
+            iterator t = *this;
+            ++at_;
+            return t;
+        }
+        iterator& operator--() noexcept
+        {
+            --at_;
+            return *this;
+        }
+        iterator operator--(int) noexcept
+        {
+            iterator t = *this;
+            --at_;
+            return t;
+        }
+        iterator& operator+=(difference_type n) noexcept
+        {
+            at_ += n;
+            return *this;
+        }
+        iterator& operator-=(difference_type n) noexcept
+        {
+            at_ -= n;
+            return *this;
+        }
         friend iterator operator+(iterator i, difference_type n) noexcept { return i += n; }
         friend iterator operator+(difference_type n, iterator i) noexcept { return i += n; }
         friend iterator operator-(iterator i, difference_type n) noexcept { return i -= n; }
         friend difference_type operator-(const iterator& a, const iterator& b) noexcept { return a.at_ - b.at_; }
         friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.at_ == b.at_; }
-        friend std::strong_ordering operator<=>(const iterator& a, const iterator& b) noexcept { return a.at_ <=> b.at_; }
+        friend std::strong_ordering operator<=>(const iterator& a, const iterator& b) noexcept
+        {
+            return a.at_ <=> b.at_;
+        }
 
     private:
         friend class line_batch;
@@ -172,7 +201,9 @@ public:
     auto async_next(Token&& token = Token())
     {
         return asio::async_initiate<Token, void(error_code, std::string)>(
-            [this](auto handler) { initiate_next(asio::any_completion_handler<void(error_code, std::string)>(std::move(handler))); },
+            [this](auto handler) {
+                initiate_next(asio::any_completion_handler<void(error_code, std::string)>(std::move(handler)));
+            },
             token);
     }
     /// Blocking form (not from the thread running the process's executor).
@@ -221,7 +252,9 @@ public:
     auto async_next(Token&& token = Token())
     {
         return asio::async_initiate<Token, void(error_code, output_event)>(
-            [this](auto handler) { initiate_next(asio::any_completion_handler<void(error_code, output_event)>(std::move(handler))); },
+            [this](auto handler) {
+                initiate_next(asio::any_completion_handler<void(error_code, output_event)>(std::move(handler)));
+            },
             token);
     }
     result<output_event> next();
@@ -307,7 +340,9 @@ public:
     auto async_wait(Token&& token = Token())
     {
         return asio::async_initiate<Token, void(error_code, run_outcome)>(
-            [this](auto handler) { initiate_wait(asio::any_completion_handler<void(error_code, run_outcome)>(std::move(handler))); },
+            [this](auto handler) {
+                initiate_wait(asio::any_completion_handler<void(error_code, run_outcome)>(std::move(handler)));
+            },
             token);
     }
     result<run_outcome> wait();
@@ -318,7 +353,9 @@ public:
     auto async_finish(Token&& token = Token())
     {
         return asio::async_initiate<Token, void(error_code, finished)>(
-            [this](auto handler) { initiate_finish(asio::any_completion_handler<void(error_code, finished)>(std::move(handler))); },
+            [this](auto handler) {
+                initiate_finish(asio::any_completion_handler<void(error_code, finished)>(std::move(handler)));
+            },
             token);
     }
     result<finished> finish();
@@ -356,7 +393,8 @@ public:
     {
         return asio::async_initiate<Token, void(error_code)>(
             [this](auto handler, std::string t, auto d) {
-                initiate_wait_for_output(std::move(t), d, asio::any_completion_handler<void(error_code)>(std::move(handler)));
+                initiate_wait_for_output(std::move(t), d,
+                                         asio::any_completion_handler<void(error_code)>(std::move(handler)));
             },
             token, std::move(text), deadline);
     }
@@ -420,10 +458,12 @@ BOOST_PROCESSKIT_DECL result<running_process> start(asio::any_io_executor ex, co
                                                     const process_group_options& options);
 
 namespace detail {
-BOOST_PROCESSKIT_DECL void initiate_wait_any(std::vector<running_process*> ps,
-                                             asio::any_completion_handler<void(error_code, std::size_t, run_outcome)> h);
-BOOST_PROCESSKIT_DECL void initiate_wait_all(std::vector<running_process*> ps,
-                                             asio::any_completion_handler<void(error_code, std::vector<run_outcome>)> h);
+BOOST_PROCESSKIT_DECL void
+initiate_wait_any(std::vector<running_process*> ps,
+                  asio::any_completion_handler<void(error_code, std::size_t, run_outcome)> h);
+BOOST_PROCESSKIT_DECL void
+initiate_wait_all(std::vector<running_process*> ps,
+                  asio::any_completion_handler<void(error_code, std::vector<run_outcome>)> h);
 } // namespace detail
 
 /// Completes when the first of `ps` exits, with its index and outcome; the
@@ -435,8 +475,9 @@ auto async_wait_any(std::vector<running_process*> ps, Token&& token = Token())
 {
     return asio::async_initiate<Token, void(error_code, std::size_t, run_outcome)>(
         [](auto handler, std::vector<running_process*> v) {
-            detail::initiate_wait_any(std::move(v), asio::any_completion_handler<void(error_code, std::size_t, run_outcome)>(
-                                                          std::move(handler)));
+            detail::initiate_wait_any(
+                std::move(v),
+                asio::any_completion_handler<void(error_code, std::size_t, run_outcome)>(std::move(handler)));
         },
         token, std::move(ps));
 }
@@ -449,8 +490,9 @@ auto async_wait_all(std::vector<running_process*> ps, Token&& token = Token())
 {
     return asio::async_initiate<Token, void(error_code, std::vector<run_outcome>)>(
         [](auto handler, std::vector<running_process*> v) {
-            detail::initiate_wait_all(std::move(v), asio::any_completion_handler<void(error_code, std::vector<run_outcome>)>(
-                                                          std::move(handler)));
+            detail::initiate_wait_all(
+                std::move(v),
+                asio::any_completion_handler<void(error_code, std::vector<run_outcome>)>(std::move(handler)));
         },
         token, std::move(ps));
 }

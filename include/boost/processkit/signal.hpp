@@ -22,13 +22,13 @@ namespace processkit {
 /// meaningful only on the platform that made it.
 enum class signal : int
 {
-    hangup = 1,     ///< SIGHUP
-    interrupt = 2,  ///< SIGINT
-    quit = 3,       ///< SIGQUIT
-    kill = 9,       ///< SIGKILL
-    user1 = 10,     ///< SIGUSR1
-    user2 = 12,     ///< SIGUSR2
-    term = 15,      ///< SIGTERM
+    hangup = 1,    ///< SIGHUP
+    interrupt = 2, ///< SIGINT
+    quit = 3,      ///< SIGQUIT
+    kill = 9,      ///< SIGKILL
+    user1 = 10,    ///< SIGUSR1
+    user2 = 12,    ///< SIGUSR2
+    term = 15,     ///< SIGTERM
 };
 
 /// A signal by its platform number: a named value for the numbers named

@@ -19,18 +19,17 @@ class group_backend;
 struct child_record;
 
 struct reaped_by_processkit_t
-{
-};
+{};
 
 /// Everything the child needs to join a group, prepared in the parent so that
 /// the child only makes async-signal-safe system calls.
 struct join_plan
 {
     std::shared_ptr<group_backend> group;
-    int procs_fd = -1;          ///< cgroup.procs of the group's cgroup (cgroup_v2)
-    int cgroup_fd = -1;         ///< the group's cgroup directory (cgroup_v2)
-    int pgid = -1;              ///< process group to join; 0 = become a new leader
-    int tty_fd = -1;            ///< >= 0: make the child's process group the terminal's foreground
+    int procs_fd = -1;              ///< cgroup.procs of the group's cgroup (cgroup_v2)
+    int cgroup_fd = -1;             ///< the group's cgroup directory (cgroup_v2)
+    int pgid = -1;                  ///< process group to join; 0 = become a new leader
+    int tty_fd = -1;                ///< >= 0: make the child's process group the terminal's foreground
     volatile int became_leader = 0; ///< written by the child (shared memory)
 };
 
@@ -58,7 +57,7 @@ struct spawn_request
     const char* path = nullptr;
     const char* const* argv = nullptr;
     const char* const* envp = nullptr;
-    const int* keep_fds = nullptr;   ///< sorted ascending, all >= 3
+    const int* keep_fds = nullptr; ///< sorted ascending, all >= 3
     std::size_t keep_count = 0;
     int (*child_hook)(void* ctx) noexcept = nullptr; ///< returns 0 or an errno value
     void* hook_ctx = nullptr;

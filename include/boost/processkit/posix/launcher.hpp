@@ -112,11 +112,11 @@ public:
 
     /// Launches and returns a Process v2 handle that waits on the pidfd.
     template <class Executor, class Args, class... Inits>
-    auto operator()(Executor exec, error_code& ec,
-                    const std::enable_if_t<asio::execution::is_executor<Executor>::value ||
-                                               asio::is_executor<Executor>::value,
-                                           process::v2::filesystem::path>& exe,
-                    Args&& args, Inits&&... inits) -> process::v2::basic_process<Executor>
+    auto operator()(
+        Executor exec, error_code& ec,
+        const std::enable_if_t<asio::execution::is_executor<Executor>::value || asio::is_executor<Executor>::value,
+                               process::v2::filesystem::path>& exe,
+        Args&& args, Inits&&... inits) -> process::v2::basic_process<Executor>
     {
         auto out = launch(ec, exe, args, inits...);
         if (ec)
@@ -125,11 +125,11 @@ public:
     }
 
     template <class Executor, class Args, class... Inits>
-    auto operator()(Executor exec,
-                    const std::enable_if_t<asio::execution::is_executor<Executor>::value ||
-                                               asio::is_executor<Executor>::value,
-                                           process::v2::filesystem::path>& exe,
-                    Args&& args, Inits&&... inits) -> process::v2::basic_process<Executor>
+    auto operator()(
+        Executor exec,
+        const std::enable_if_t<asio::execution::is_executor<Executor>::value || asio::is_executor<Executor>::value,
+                               process::v2::filesystem::path>& exe,
+        Args&& args, Inits&&... inits) -> process::v2::basic_process<Executor>
     {
         error_code ec;
         auto p = (*this)(std::move(exec), ec, exe, std::forward<Args>(args), std::forward<Inits>(inits)...);
