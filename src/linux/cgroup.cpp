@@ -7,6 +7,7 @@
 
 #include "../detail/unique_fd.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
@@ -116,34 +117,40 @@ cgroup_host probe()
 
 } // namespace
 
-bool cgroup_populated(int dirfd)
-{
-    auto ev = read_file_at(dirfd, "cgroup.events");
-    if (!ev)
-        return false; // gone: nothing can live in it
-    auto pos = ev->find("populated ");
-    return pos != std::string::npos && ev->compare(pos + 10, 1, "1") == 0;
-}
+namespace {
 
-bool cgroup_populated(const cgroup_dir& dir) noexcept
+// cgroup.events read anew (a seq file: pread at 0 regenerates it) into `buf`;
+// false when it cannot be read (the cgroup is gone).
+bool read_events(int events_fd, char (&buf)[256]) noexcept
 {
-    if (dir.events_fd < 0)
-        return dir.dirfd >= 0 && cgroup_populated(dir.dirfd);
-    return cgroup_events_populated(dir.events_fd);
-}
-
-bool cgroup_events_populated(int events_fd) noexcept
-{
-    char buf[256];
     ssize_t n;
     do
         n = ::pread(events_fd, buf, sizeof buf - 1, 0);
     while (n < 0 && errno == EINTR);
     if (n <= 0)
-        return false; // gone: nothing can live in it
+        return false;
     buf[n] = '\0';
-    const char* p = std::strstr(buf, "populated ");
-    return p && p[10] == '1';
+    return true;
+}
+
+// Waits up to `ms` for cgroup.events to change (it raises POLLPRI on every
+// change after the last read of this descriptor).
+void wait_events(int events_fd, long long ms) noexcept
+{
+    pollfd p{events_fd, POLLPRI, 0};
+    ::poll(&p, 1, static_cast<int>(ms));
+}
+
+} // namespace
+
+bool cgroup_populated(const cgroup_dir& dir) noexcept { return cgroup_events_populated(dir.events_fd); }
+
+bool cgroup_events_populated(int events_fd) noexcept
+{
+    char buf[256];
+    if (events_fd < 0 || !read_events(events_fd, buf))
+        return false; // gone: nothing can live in it
+    return std::strstr(buf, "populated 1") != nullptr;
 }
 
 namespace {
@@ -349,42 +356,27 @@ error cgroup_write(int dirfd, const char* file, const std::string& value) noexce
     return {};
 }
 
-bool cgroup_wait_empty(int dirfd, std::chrono::milliseconds timeout) noexcept
+bool cgroup_wait_empty(const cgroup_dir& dir, std::chrono::milliseconds timeout) noexcept
 {
     auto deadline = clock::now() + timeout;
-    int events = ::openat(dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
-    bool empty = false;
     for (;;)
     {
-        if (!cgroup_populated(dirfd))
-        {
-            empty = true;
-            break;
-        }
+        if (!cgroup_populated(dir))
+            return true;
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
         if (left <= 0)
-            break;
-        if (events >= 0)
-        {
-            // cgroup.events raises POLLPRI on every change; re-check at least every 50 ms.
-            pollfd p{events, POLLPRI, 0};
-            ::poll(&p, 1, static_cast<int>(left < 50 ? left : 50));
-        }
-        else
-            ::usleep(1000);
+            return false;
+        wait_events(dir.events_fd, std::min<long long>(left, 50)); // re-checked at least every 50 ms
     }
-    if (events >= 0)
-        ::close(events);
-    return empty;
 }
 
-error cgroup_kill(int dirfd, bool& killed) noexcept
+error cgroup_kill(const cgroup_dir& dir, bool& killed) noexcept
 {
     killed = false;
-    if (!cgroup_populated(dirfd))
+    if (!cgroup_populated(dir))
         return {};
     killed = true; // even if the write fails half-way: never reuse this cgroup
-    return cgroup_write(dirfd, "cgroup.kill", "1");
+    return cgroup_write(dir.dirfd, "cgroup.kill", "1");
 }
 
 void cgroup_remove(cgroup_dir& dir) noexcept
@@ -412,29 +404,20 @@ std::vector<int> cgroup_pids(int dirfd)
     return out;
 }
 
-error cgroup_freeze(int dirfd, bool frozen) noexcept
+error cgroup_freeze(const cgroup_dir& dir, bool frozen) noexcept
 {
-    if (auto e = cgroup_write(dirfd, "cgroup.freeze", frozen ? "1" : "0"))
+    if (auto e = cgroup_write(dir.dirfd, "cgroup.freeze", frozen ? "1" : "0"))
         return e;
     // Wait (bounded) until the kernel reports the new state.
     auto deadline = clock::now() + std::chrono::seconds(5);
     const char* want = frozen ? "frozen 1" : "frozen 0";
-    int events = ::openat(dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+    char buf[256];
     while (clock::now() < deadline)
     {
-        auto ev = read_file_at(dirfd, "cgroup.events");
-        if (!ev || ev->find(want) != std::string::npos)
+        if (!read_events(dir.events_fd, buf) || std::strstr(buf, want))
             break;
-        if (events >= 0)
-        {
-            pollfd p{events, POLLPRI, 0};
-            ::poll(&p, 1, 50);
-        }
-        else
-            ::usleep(1000);
+        wait_events(dir.events_fd, 50);
     }
-    if (events >= 0)
-        ::close(events);
     return {};
 }
 

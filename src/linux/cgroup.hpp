@@ -59,20 +59,19 @@ result<cgroup_dir> cgroup_take(const cgroup_host& host);
 bool cgroup_park(cgroup_dir& dir) noexcept;
 /// If populated: cgroup.kill, without waiting (`killed` says whether it was
 /// written: an empty cgroup is left as it is).
-error cgroup_kill(int dirfd, bool& killed) noexcept;
-/// Whether the cgroup (or a sub-cgroup) has a live process (`populated 1`).
-bool cgroup_populated(int dirfd);
-/// The same, read with one pread from the cgroup's open cgroup.events.
+error cgroup_kill(const cgroup_dir& dir, bool& killed) noexcept;
+/// Whether the cgroup (or a sub-cgroup) has a live process (`populated 1`),
+/// read with one pread from its open cgroup.events; false once it is gone.
 bool cgroup_populated(const cgroup_dir& dir) noexcept;
 /// The same from an open cgroup.events (a seq file: pread at 0 reads it anew).
 bool cgroup_events_populated(int events_fd) noexcept;
 /// Waits until `populated 0` without killing (bounded by `timeout`); true if empty.
-bool cgroup_wait_empty(int dirfd, std::chrono::milliseconds timeout) noexcept;
+bool cgroup_wait_empty(const cgroup_dir& dir, std::chrono::milliseconds timeout) noexcept;
 /// rmdir (sub-cgroups first); closes the fds.
 void cgroup_remove(cgroup_dir& dir) noexcept;
 /// Pids of the cgroup and its sub-cgroups.
 std::vector<int> cgroup_pids(int dirfd);
-error cgroup_freeze(int dirfd, bool frozen) noexcept;
+error cgroup_freeze(const cgroup_dir& dir, bool frozen) noexcept;
 error cgroup_write(int dirfd, const char* file, const std::string& value) noexcept;
 
 } // namespace detail

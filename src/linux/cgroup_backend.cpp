@@ -95,7 +95,7 @@ public:
         if (sig == SIGKILL)
         {
             bool killed = false; // an empty cgroup is not killed: it stays reusable
-            error e = cgroup_kill(dir_.dirfd, killed);
+            error e = cgroup_kill(dir_, killed);
             killed_ = killed_ || killed;
             return e;
         }
@@ -107,7 +107,7 @@ public:
     error freeze(bool frozen) override
     {
         frozen_once_ = frozen_once_ || frozen;
-        return cgroup_freeze(dir_.dirfd, frozen);
+        return cgroup_freeze(dir_, frozen);
     }
 
     std::vector<member_info> members() override
@@ -134,7 +134,7 @@ public:
         catch (const std::bad_alloc&)
         {
         }
-        empty = dir_.dirfd < 0 || !cgroup_populated(dir_);
+        empty = !cgroup_populated(dir_);
         if (empty) // an empty cgroup is not killed: it stays reusable
             return {};
         try
@@ -154,12 +154,12 @@ public:
         return cgroup_write(dir_.dirfd, "cgroup.kill", "1");
     }
 
-    bool tree_empty(bool) override { return dir_.dirfd < 0 || !cgroup_populated(dir_); }
+    bool tree_empty(bool) override { return !cgroup_populated(dir_); }
 
     bool wait_empty(clock::time_point deadline) override
     {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
-        return dir_.dirfd < 0 || cgroup_wait_empty(dir_.dirfd, std::max(left, std::chrono::milliseconds(0)));
+        return cgroup_wait_empty(dir_, std::max(left, std::chrono::milliseconds(0)));
     }
 
     error end_kill(bool empty) noexcept override

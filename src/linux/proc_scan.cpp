@@ -166,21 +166,6 @@ pgid_snapshot& snapshot()
     return s;
 }
 
-// The process group of a live process, or -1 (gone, or a zombie): only the
-// fields up to the pgid are parsed.
-int live_pgid(int pid)
-{
-    auto text = read_file("/proc/" + std::to_string(pid) + "/stat");
-    if (!text)
-        return -1;
-    auto close = text->rfind(')'); // comm may contain spaces and ')'
-    if (close == std::string::npos || close + 2 >= text->size() || (*text)[close + 2] == 'Z')
-        return -1;
-    int ppid = 0, pgid = -1;
-    char state = 0;
-    return std::sscanf(text->c_str() + close + 2, "%c %d %d", &state, &ppid, &pgid) == 3 ? pgid : -1;
-}
-
 } // namespace
 
 bool pgroups_populated(const std::vector<int>& pgids, std::chrono::steady_clock::time_point after)
@@ -192,8 +177,8 @@ bool pgroups_populated(const std::vector<int>& pgids, std::chrono::steady_clock:
         s.started = std::chrono::steady_clock::now();
         s.pgids.clear();
         for (int pid : all_pids())
-            if (int pgid = live_pgid(pid); pgid > 0)
-                s.pgids.push_back(pgid);
+            if (auto st = read_proc_stat(pid); st && st->state != 'Z')
+                s.pgids.push_back(st->pgid);
         std::sort(s.pgids.begin(), s.pgids.end());
     }
     return std::any_of(pgids.begin(), pgids.end(),

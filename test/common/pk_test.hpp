@@ -218,6 +218,14 @@ struct needs_cgroup
     }
 };
 
+/// A group with the requested mechanism.
+inline boost::processkit::process_group make_group(boost::processkit::mechanism_request m)
+{
+    boost::processkit::process_group_options o;
+    o.mechanism = m;
+    return boost::processkit::process_group(o);
+}
+
 /// Both mechanisms where the host has cgroups, else only the fallback (and say so).
 inline std::vector<boost::processkit::mechanism_request> mechanisms()
 {

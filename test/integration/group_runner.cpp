@@ -9,14 +9,11 @@
 #include "pk_test.hpp"
 
 #include <boost/processkit.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/test/data/test_case.hpp>
 
 #include <algorithm>
 #include <csignal>
 #include <optional>
-#include <thread>
 
 namespace pk = boost::processkit;
 namespace asio = boost::asio;
@@ -27,26 +24,6 @@ using pk_test::subreaper_fixture;
 BOOST_TEST_GLOBAL_FIXTURE(subreaper_fixture);
 
 namespace {
-
-pk::process_group make_group(pk::mechanism_request m)
-{
-    pk::process_group_options o;
-    o.mechanism = m;
-    return pk::process_group(o);
-}
-
-// An io_context served by a thread of its own, so the blocking members work.
-struct io_thread
-{
-    asio::io_context ctx;
-    asio::executor_work_guard<asio::io_context::executor_type> guard{ctx.get_executor()};
-    std::thread thread{[this] { ctx.run(); }};
-    ~io_thread()
-    {
-        guard.reset();
-        thread.join();
-    }
-};
 
 bool is_member(const pk::process_group& g, int pid)
 {
@@ -61,8 +38,8 @@ BOOST_FIXTURE_TEST_SUITE(all, pk_test::no_leftover_children)
 
 BOOST_DATA_TEST_CASE(a_live_run_is_a_member_and_the_group_kill_ends_it, bdata::make(pk_test::mechanisms()), m)
 {
-    io_thread io;
-    auto g = make_group(m);
+    pk_test::io_thread io;
+    auto g = pk_test::make_group(m);
     pk::group_runner runner(g);
     auto p = runner.start(io.ctx.get_executor(), pk_test::helper_command({"sleep", "30000"}));
     BOOST_TEST_REQUIRE(p.has_value(), pk_test::why(p));
@@ -77,8 +54,8 @@ BOOST_DATA_TEST_CASE(a_live_run_is_a_member_and_the_group_kill_ends_it, bdata::m
 
 BOOST_DATA_TEST_CASE(the_group_signal_reaches_a_run, bdata::make(pk_test::mechanisms()), m)
 {
-    io_thread io;
-    auto g = make_group(m);
+    pk_test::io_thread io;
+    auto g = pk_test::make_group(m);
     pk::group_runner runner(g);
     auto p = runner.start(io.ctx.get_executor(), pk_test::helper_command({"sleep", "30000"}));
     BOOST_TEST_REQUIRE(p.has_value(), pk_test::why(p));
@@ -90,8 +67,8 @@ BOOST_DATA_TEST_CASE(the_group_signal_reaches_a_run, bdata::make(pk_test::mechan
 
 BOOST_DATA_TEST_CASE(a_captured_run_tears_down_only_its_own_tree, bdata::make(pk_test::mechanisms()), m)
 {
-    io_thread io;
-    auto g = make_group(m);
+    pk_test::io_thread io;
+    auto g = pk_test::make_group(m);
     pk::group_runner runner(g);
     auto server = runner.start(io.ctx.get_executor(), pk_test::helper_command({"sleep", "30000"}));
     BOOST_TEST_REQUIRE(server.has_value(), pk_test::why(server));
@@ -112,7 +89,7 @@ BOOST_DATA_TEST_CASE(a_captured_run_tears_down_only_its_own_tree, bdata::make(pk
 
 BOOST_DATA_TEST_CASE(runs_reach_the_group_members_list_only_while_they_run, bdata::make(pk_test::mechanisms()), m)
 {
-    auto g = make_group(m);
+    auto g = pk_test::make_group(m);
     pk::group_runner runner(g);
     auto code = runner.exit_code(pk_test::helper_command({"exit", "7"}));
     BOOST_TEST_REQUIRE(code.has_value(), pk_test::why(code));
@@ -124,13 +101,13 @@ BOOST_DATA_TEST_CASE(runs_reach_the_group_members_list_only_while_they_run, bdat
 
 BOOST_DATA_TEST_CASE(a_closed_group_refuses_runs_and_spawns_nothing, bdata::make(pk_test::mechanisms()), m)
 {
-    std::optional<pk::process_group> g(make_group(m));
+    std::optional<pk::process_group> g(pk_test::make_group(m));
     pk::group_runner runner(*g);
     g.reset();
     auto r = runner.run(pk_test::helper_command({"exit", "0"}));
     BOOST_TEST_REQUIRE(r.has_error());
     BOOST_TEST(r.error().code() == pk::errc::group_closed);
-    io_thread io;
+    pk_test::io_thread io;
     auto p = runner.start(io.ctx.get_executor(), pk_test::helper_command({"sleep", "30000"}));
     BOOST_TEST_REQUIRE(p.has_error());
     BOOST_TEST(p.error().code() == pk::errc::group_closed);
@@ -138,8 +115,8 @@ BOOST_DATA_TEST_CASE(a_closed_group_refuses_runs_and_spawns_nothing, bdata::make
 
 BOOST_DATA_TEST_CASE(destroying_the_group_ends_its_runs, bdata::make(pk_test::mechanisms()), m)
 {
-    io_thread io;
-    std::optional<pk::process_group> g(make_group(m));
+    pk_test::io_thread io;
+    std::optional<pk::process_group> g(pk_test::make_group(m));
     pk::group_runner runner(*g);
     auto p = runner.start(io.ctx.get_executor(), pk_test::helper_command({"sleep", "30000"}));
     BOOST_TEST_REQUIRE(p.has_value(), pk_test::why(p));

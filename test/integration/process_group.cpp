@@ -19,17 +19,6 @@ using namespace std::chrono_literals;
 using pk_test::subreaper_fixture;
 BOOST_TEST_GLOBAL_FIXTURE(subreaper_fixture);
 
-namespace {
-
-pk::process_group make_group(pk::mechanism_request m)
-{
-    pk::process_group_options o;
-    o.mechanism = m;
-    return pk::process_group(o);
-}
-
-} // namespace
-
 // Every test ends with no child process or zombie of ours left.
 BOOST_FIXTURE_TEST_SUITE(all, pk_test::no_leftover_children)
 
@@ -52,7 +41,7 @@ BOOST_AUTO_TEST_CASE(host_containment_reports_layout)
 
 BOOST_AUTO_TEST_CASE(forced_fallback_is_honoured)
 {
-    auto g = make_group(pk::mechanism_request::process_group);
+    auto g = pk_test::make_group(pk::mechanism_request::process_group);
     BOOST_TEST(g.mechanism() == pk::mechanism::process_group);
     BOOST_TEST(g.cgroup_path().empty());
 }
@@ -73,7 +62,7 @@ BOOST_DATA_TEST_CASE(whole_tree_gone_after_destroy, bdata::make(pk_test::mechani
     std::vector<int> pids;
     std::string cgroup;
     {
-        auto g = make_group(m);
+        auto g = pk_test::make_group(m);
         cgroup = g.cgroup_path();
         // Top -> A (ignores SIGTERM) -> double-forked daemon C, and A -> D -> D's child.
         // The process-group mechanism cannot hold a setsid daemon: keep C in the session there.
@@ -105,7 +94,7 @@ BOOST_DATA_TEST_CASE(tree_gone_when_owner_scope_unwinds, bdata::make(pk_test::me
     std::vector<int> pids;
     try
     {
-        auto g = make_group(m);
+        auto g = pk_test::make_group(m);
         auto child = pk_test::launch(ctx, g, {"tree", "2", "60000"});
         std::string text;
         while (pk_test::pid_lines(text).size() < 3)
@@ -127,7 +116,7 @@ BOOST_DATA_TEST_CASE(tree_gone_when_owner_scope_unwinds, bdata::make(pk_test::me
 BOOST_DATA_TEST_CASE(kill_all_is_idempotent_and_group_stays_usable, bdata::make(pk_test::mechanisms()), m)
 {
     boost::asio::io_context ctx;
-    auto g = make_group(m);
+    auto g = pk_test::make_group(m);
     auto a = pk_test::launch(ctx, g, {"tree", "1", "60000"});
     pk_test::read_until(a->out, "\n");
     BOOST_TEST(g.kill_all().has_value());
@@ -141,7 +130,7 @@ BOOST_DATA_TEST_CASE(kill_all_is_idempotent_and_group_stays_usable, bdata::make(
 BOOST_DATA_TEST_CASE(signal_suspend_resume, bdata::make(pk_test::mechanisms()), m)
 {
     boost::asio::io_context ctx;
-    auto g = make_group(m);
+    auto g = pk_test::make_group(m);
     auto a = pk_test::launch(ctx, g, {"slow-lines", "1000", "20"});
     BOOST_TEST(!pk_test::read_until(a->out, "line1\n").empty());
     BOOST_TEST(g.suspend().has_value());
@@ -161,7 +150,7 @@ BOOST_DATA_TEST_CASE(signal_suspend_resume, bdata::make(pk_test::mechanisms()), 
 BOOST_DATA_TEST_CASE(members_report_pid_name_and_start_time, bdata::make(pk_test::mechanisms()), m)
 {
     boost::asio::io_context ctx;
-    auto g = make_group(m);
+    auto g = pk_test::make_group(m);
     auto a = pk_test::launch(ctx, g, {"print-sleep", "up", "60000"});
     pk_test::read_until(a->out, "\n");
     auto members = g.members().value();
@@ -175,7 +164,7 @@ BOOST_DATA_TEST_CASE(members_report_pid_name_and_start_time, bdata::make(pk_test
 BOOST_DATA_TEST_CASE(shutdown_escalates_for_term_ignoring_child, bdata::make(pk_test::mechanisms()), m)
 {
     boost::asio::io_context ctx;
-    auto g = make_group(m);
+    auto g = pk_test::make_group(m);
     auto a = pk_test::launch(ctx, g, {"ignore-term", "60000"});
     pk_test::read_until(a->out, "ready");
     auto rep = g.shutdown(200ms).value();
@@ -192,7 +181,7 @@ BOOST_AUTO_TEST_CASE(setsid_escape_is_detected_on_process_group_mechanism)
     boost::asio::io_context ctx;
     int escapee = 0;
     {
-        auto g = make_group(pk::mechanism_request::process_group);
+        auto g = pk_test::make_group(pk::mechanism_request::process_group);
         auto a = pk_test::launch(ctx, g, {"setsid-child", "60000"});
         auto pids = pk_test::pid_lines(pk_test::read_until(a->out, "ready"));
         BOOST_TEST_REQUIRE(pids.size() == 1u);
@@ -214,7 +203,7 @@ BOOST_AUTO_TEST_CASE(signal_kill_reaches_setsid_escapee_without_waiting)
     boost::asio::io_context ctx;
     int escapee = 0;
     {
-        auto g = make_group(pk::mechanism_request::process_group);
+        auto g = pk_test::make_group(pk::mechanism_request::process_group);
         auto a = pk_test::launch(ctx, g, {"setsid-child", "60000"});
         auto pids = pk_test::pid_lines(pk_test::read_until(a->out, "ready"));
         BOOST_TEST_REQUIRE(pids.size() == 1u);
@@ -242,7 +231,7 @@ BOOST_AUTO_TEST_CASE(setsid_cannot_escape_cgroup, *boost::unit_test::preconditio
     boost::asio::io_context ctx;
     int daemon = 0;
     {
-        auto g = make_group(pk::mechanism_request::cgroup_v2);
+        auto g = pk_test::make_group(pk::mechanism_request::cgroup_v2);
         auto a = pk_test::launch(ctx, g, {"daemon", "60000"});
         auto pids = pk_test::pid_lines(pk_test::read_until(a->out, "ready"));
         BOOST_TEST_REQUIRE(pids.size() == 1u);
@@ -257,12 +246,12 @@ BOOST_AUTO_TEST_CASE(setsid_cannot_escape_cgroup, *boost::unit_test::preconditio
 BOOST_AUTO_TEST_CASE(adopt_moves_outside_process_into_cgroup, *boost::unit_test::precondition(pk_test::needs_cgroup()))
 {
     boost::asio::io_context ctx;
-    auto outside = make_group(pk::mechanism_request::process_group);
+    auto outside = pk_test::make_group(pk::mechanism_request::process_group);
     auto a = pk_test::launch(ctx, outside, {"print-sleep", "x", "60000"});
     pk_test::read_until(a->out, "\n");
     int pid = a->proc.id();
     {
-        auto g = make_group(pk::mechanism_request::cgroup_v2);
+        auto g = pk_test::make_group(pk::mechanism_request::cgroup_v2);
         BOOST_TEST(g.adopt(pid).has_value());
         BOOST_TEST(g.members().value().size() == 1u);
     }
