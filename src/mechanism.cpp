@@ -20,6 +20,7 @@ const char* to_string(mechanism m) noexcept
     case mechanism::process_group: return "process_group";
     case mechanism::job_object: return "job_object";
     case mechanism::process_reaper: return "process_reaper";
+    case mechanism::scripted: return "scripted";
     }
     return "unknown";
 }

@@ -134,6 +134,11 @@ result<process_group> group_access::create_private(const process_group_options& 
     return process_group(std::move(s).value());
 }
 
+process_group group_access::wrap(std::shared_ptr<group_backend> backend) noexcept
+{
+    return process_group(std::move(backend));
+}
+
 result<process_group> group_access::create_sub(const std::shared_ptr<group_backend>& parent)
 {
     std::lock_guard<std::mutex> lk(parent->mu);

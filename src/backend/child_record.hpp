@@ -32,6 +32,12 @@ struct child_record
 {
     /// Notes `p` as held (note_held) until it is reaped.
     child_record(int p, int fd, bool own) noexcept;
+    /// A child with no process behind it (backend/scripted_child.hpp): `fd`,
+    /// its descriptor, becomes readable when `done` is closed, which
+    /// finish_scripted() does. `p` is a made-up pid.
+    struct scripted_tag
+    {};
+    child_record(scripted_tag, int p, int fd, int done) noexcept;
     child_record(const child_record&) = delete;
     child_record& operator=(const child_record&) = delete;
     /// An owned child that nobody reaped is killed and reaped; the pidfd is closed.
@@ -46,6 +52,9 @@ struct child_record
     bool send_signal(int sig) const noexcept;
     /// Has the process exited (zombie or reaped)? Polls the pidfd.
     bool exited() const noexcept;
+    /// A scripted child ends with `st` (the first call wins): its watch fires.
+    bool finish_scripted(exit_status st) noexcept;
+    bool scripted() const noexcept { return scripted_; }
 
     const int pid;
     const int pidfd;
@@ -54,6 +63,8 @@ struct child_record
 private:
     mutable std::mutex mu_;
     std::optional<exit_status> status_;
+    const bool scripted_ = false;
+    int done_fd_ = -1; ///< scripted: the write end that finish_scripted() closes
 };
 
 } // namespace detail

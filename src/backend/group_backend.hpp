@@ -137,6 +137,8 @@ struct group_access
     static result<process_group> create_private(const process_group_options& options);
     /// A subgroup of `parent` (make_subgroup); group_closed once it is closed.
     static result<process_group> create_sub(const std::shared_ptr<group_backend>& parent);
+    /// The group over a backend made elsewhere (a scripted child's).
+    static process_group wrap(std::shared_ptr<group_backend> backend) noexcept;
 };
 
 } // namespace detail

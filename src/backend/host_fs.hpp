@@ -29,6 +29,11 @@ const char* default_search_path() noexcept;
 /// reason), or nullopt when it can.
 std::optional<std::string> directory_problem(const std::string& dir);
 
+/// A TCP connection to 127.0.0.1:`port` succeeds now (a readiness probe).
+bool loopback_port_accepts(unsigned short port) noexcept;
+/// `path` exists now (a readiness probe; follows symlinks).
+bool path_exists(const std::string& path) noexcept;
+
 } // namespace detail
 } // namespace processkit
 } // namespace boost

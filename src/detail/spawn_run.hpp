@@ -11,12 +11,10 @@
 
 #include "../backend/child_record.hpp"
 #include "../backend/group_backend.hpp"
+#include "../core/diagnostics.hpp"
 #include "unique_fd.hpp"
 
-#include <chrono>
 #include <memory>
-#include <string>
-#include <string_view>
 
 namespace boost {
 namespace processkit {
@@ -41,33 +39,6 @@ struct started_child
 /// then a subgroup of it); null for a group of its own.
 result<started_child> spawn_run(const command& cmd, const process_group_options& opts,
                                 const std::shared_ptr<group_backend>& parent, bool interactive_stdin);
-
-/// The diagnostics of a run that ended, captured or live alike: program,
-/// exit code or signal, elapsed time, the last 4 KiB of `stderr_text`, the
-/// timeout, and "idle" when the idle timeout ended it.
-inline diagnostics finished_diagnostics(const command& cmd, const run_outcome& outcome,
-                                        std::chrono::nanoseconds elapsed, std::string_view stderr_text, bool idle)
-{
-    constexpr std::size_t tail = 4096;
-    diagnostics d;
-    d.program = cmd.program();
-    d.exit_code = outcome.code();
-    d.signal = outcome.signal();
-    d.elapsed = elapsed;
-    d.stderr_tail = std::string(stderr_text.substr(stderr_text.size() > tail ? stderr_text.size() - tail : 0));
-    if (cmd.timeout_value())
-        d.timeout = *cmd.timeout_value();
-    if (idle)
-        d.detail = "idle";
-    return d;
-}
-
-/// The diagnostics' detail when the child's exit status is unavailable.
-inline constexpr const char* status_lost_detail =
-    "another part of this process reaped the child (waitid with __WALL), so how it ended is unknown";
-
-/// write(2) that never raises SIGPIPE in this process (EPIPE is returned).
-ssize_t write_no_sigpipe(int fd, const char* data, std::size_t len) noexcept;
 
 } // namespace detail
 } // namespace processkit

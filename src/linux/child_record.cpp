@@ -21,8 +21,19 @@ namespace detail {
 
 child_record::child_record(int p, int fd, bool own) noexcept : pid(p), pidfd(fd), owned(own) { note_held(p); }
 
+child_record::child_record(scripted_tag, int p, int fd, int done) noexcept
+    : pid(p), pidfd(fd), owned(true), scripted_(true), done_fd_(done)
+{
+}
+
 child_record::~child_record()
 {
+    if (scripted())
+    {
+        finish_scripted(exit_status{false, SIGKILL});
+        ::close(pidfd);
+        return;
+    }
     if (owned && !reaped())
     {
         send_signal(SIGKILL);
@@ -36,8 +47,8 @@ child_record::~child_record()
 std::optional<exit_status> child_record::try_reap(bool block)
 {
     std::lock_guard<std::mutex> lk(mu_);
-    if (status_)
-        return status_;
+    if (status_ || scripted())
+        return status_; // a scripted child is "reaped" when its script ends it (never blocks)
     siginfo_t info{};
     if (pidfd_wait(pidfd, info, WEXITED | (block ? 0 : WNOHANG)) < 0)
     {
@@ -76,9 +87,20 @@ std::optional<exit_status> child_record::status() const
 
 bool child_record::reaped() const { return status().has_value(); }
 
-bool child_record::send_signal(int sig) const noexcept { return pidfd_send(pidfd, sig) == 0; }
+bool child_record::send_signal(int sig) const noexcept { return !scripted() && pidfd_send(pidfd, sig) == 0; }
 
-bool child_record::exited() const noexcept { return pidfd_exited(pidfd); }
+bool child_record::exited() const noexcept { return scripted() ? reaped() : pidfd_exited(pidfd); }
+
+bool child_record::finish_scripted(exit_status st) noexcept
+{
+    std::lock_guard<std::mutex> lk(mu_);
+    if (!scripted() || status_)
+        return false;
+    status_ = st;
+    ::close(done_fd_);
+    done_fd_ = -1;
+    return true;
+}
 
 } // namespace detail
 } // namespace processkit

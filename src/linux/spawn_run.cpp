@@ -20,15 +20,6 @@ namespace processkit {
 namespace detail {
 namespace {
 
-error step_error(int e, const command& cmd, const char* step, std::string detail = {})
-{
-    diagnostics d;
-    d.program = cmd.program();
-    d.step = step;
-    d.detail = std::move(detail);
-    return error(error_code(e, boost::system::system_category()), std::move(d));
-}
-
 // Everything the child does between clone and exec, prepared in the
 // parent: join the group (unless clone3 created it there), put the stdio
 // fds on 0, 1, 2, change directory. Async-signal-safe.
@@ -71,11 +62,11 @@ std::optional<error> make_pipe(const command& cmd, const char* step, bool parent
 {
     int p[2];
     if (::pipe2(p, O_CLOEXEC) != 0)
-        return step_error(errno, cmd, step);
+        return sys_error(errno, cmd.program(), step);
     parent.reset(above_stdio(parent_reads ? p[0] : p[1]));
     child.reset(above_stdio(parent_reads ? p[1] : p[0]));
     if (!parent || !child)
-        return step_error(errno, cmd, step);
+        return sys_error(errno, cmd.program(), step);
     ::fcntl(parent.fd, F_SETFL, O_NONBLOCK);
     return std::nullopt;
 }
@@ -100,13 +91,13 @@ std::optional<error> open_output(const command& cmd, const stdio_mode& m, bool i
     case stdio_mode::kind::null:
         child.reset(above_stdio(::open("/dev/null", O_WRONLY | O_CLOEXEC)));
         if (!child)
-            return step_error(errno, cmd, "open /dev/null");
+            return sys_error(errno, cmd.program(), "open /dev/null");
         return std::nullopt;
     case stdio_mode::kind::file:
         child.reset(above_stdio(
             ::open(m.path().c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (m.append() ? O_APPEND : O_TRUNC), 0644)));
         if (!child)
-            return step_error(errno, cmd, is_stdout ? "open stdout file" : "open stderr file", m.path());
+            return sys_error(errno, cmd.program(), is_stdout ? "open stdout file" : "open stderr file", m.path());
         return std::nullopt;
     case stdio_mode::kind::pipe:
         return make_pipe(cmd, is_stdout ? "pipe2 stdout" : "pipe2 stderr", true, parent, child);
@@ -186,26 +177,6 @@ result<std::shared_ptr<child_record>> launch(const command& cmd, const spawn_pla
 
 } // namespace
 
-ssize_t write_no_sigpipe(int fd, const char* data, std::size_t len) noexcept
-{
-    sigset_t pipe_set, old, pending;
-    sigemptyset(&pipe_set);
-    sigaddset(&pipe_set, SIGPIPE);
-    ::pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-    sigpending(&pending);
-    bool was_pending = sigismember(&pending, SIGPIPE);
-    ssize_t n = ::write(fd, data, len);
-    int e = errno;
-    if (n < 0 && e == EPIPE && !was_pending)
-    {
-        timespec zero{0, 0};
-        ::sigtimedwait(&pipe_set, nullptr, &zero); // consume the SIGPIPE we caused
-    }
-    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-    errno = e;
-    return n;
-}
-
 result<started_child> spawn_run(const command& cmd, const process_group_options& opts,
                                 const std::shared_ptr<group_backend>& parent, bool interactive_stdin)
 {
@@ -228,12 +199,12 @@ result<started_child> spawn_run(const command& cmd, const process_group_options&
         }
         child_in.reset(above_stdio(::open("/dev/null", O_RDONLY | O_CLOEXEC)));
         if (!child_in)
-            return step_error(errno, cmd, "open /dev/null");
+            return sys_error(errno, cmd.program(), "open /dev/null");
         break;
     case stdin_source::kind::file:
         child_in.reset(above_stdio(::open(sin.data().c_str(), O_RDONLY | O_CLOEXEC)));
         if (!child_in)
-            return step_error(errno, cmd, "open stdin file", sin.data());
+            return sys_error(errno, cmd.program(), "open stdin file", sin.data());
         break;
     case stdin_source::kind::bytes:
         if (auto e = make_pipe(cmd, "pipe2 stdin", false, in_w, child_in))

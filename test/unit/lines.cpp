@@ -9,7 +9,7 @@
 #include "../../src/core/line_splitter.hpp"
 #include "../../src/core/byte_capture.hpp"
 #include "../../src/core/line_queue.hpp"
-#include "../../src/detail/string_growth.hpp"
+#include "../../src/core/growing_string.hpp"
 #include "../../src/core/utf8.hpp"
 #include "pk_test.hpp"
 

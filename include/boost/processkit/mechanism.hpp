@@ -20,6 +20,7 @@ enum class mechanism
     process_group,  ///< POSIX process group (killpg); a child calling setsid() escapes it
     job_object,     ///< Windows Job Object
     process_reaper, ///< FreeBSD procctl(PROC_REAP_*)
+    scripted,       ///< no process at all: a test double's scripted child (nothing to contain)
 };
 
 /// Which mechanism a group should use.

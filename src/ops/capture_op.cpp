@@ -9,25 +9,19 @@
 
 #include <boost/processkit/process_runner.hpp>
 
+#include "child_source.hpp"
+#include "run_limits.hpp"
 #include "../backend/group_backend.hpp"
+#include "../backend/pipes.hpp"
 #include "../core/run_machine.hpp"
-#include "../core/decoder.hpp"
-#include "../core/line_splitter.hpp"
-#include "../core/byte_capture.hpp"
-#include "../detail/live_state.hpp"
-#include "../detail/spawn_run.hpp"
-#include "../detail/string_growth.hpp"
+#include "../core/stream_sink.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <array>
-#include <cerrno>
-#include <csignal>
-#include <fcntl.h>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -42,52 +36,24 @@ using detail::cancel_grade;
 using detail::end_cause;
 using detail::timer_kind;
 
-constexpr std::size_t read_chunk = 64 * 1024;
+using detail::grade_of;
+using detail::limits_of;
+
 constexpr std::size_t max_drain = 4 * 1024 * 1024;          // per wakeup, then other work gets a turn
 constexpr std::uint64_t big_stream_bytes = 4 * 1024 * 1024; // then the pipe grows to
 constexpr std::size_t big_pipe_bytes = 1024 * 1024;
-
-detail::run_limits limits_of(const command& cmd)
-{
-    detail::run_limits l;
-    l.timeout = cmd.timeout_value();
-    l.idle_timeout = cmd.idle_timeout_value();
-    l.grace = cmd.grace_value();
-    l.soft_signal = cmd.timeout_signal_value();
-    return l;
-}
-
-// The strongest grade the emitter allows: terminal, else partial, else total.
-std::optional<cancel_grade> grade_of(asio::cancellation_type t)
-{
-    using ct = asio::cancellation_type;
-    if ((t & ct::terminal) != ct::none)
-        return cancel_grade::terminal;
-    if ((t & ct::partial) != ct::none)
-        return cancel_grade::partial;
-    if ((t & ct::total) != ct::none)
-        return cancel_grade::total;
-    return std::nullopt;
-}
 
 // The parent's side of one run.
 class capture_op : public std::enable_shared_from_this<capture_op>
 {
 public:
-    capture_op(asio::any_io_executor ex, command cmd, capture_handler h, process_group_options opts,
-               std::shared_ptr<detail::group_backend> parent)
-        : ex_(ex), strand_(asio::make_strand(ex)), cmd_(std::move(cmd)), handler_(std::move(h)), opts_(opts),
-          parent_(std::move(parent)), out_(strand_), err_(strand_), in_(strand_),
+    capture_op(asio::any_io_executor ex, command cmd, capture_handler h, detail::child_source source)
+        : ex_(ex), strand_(asio::make_strand(ex)), cmd_(std::move(cmd)), handler_(std::move(h)),
+          source_(std::move(source)), pipes_{detail::pipe_reader(strand_), detail::pipe_reader(strand_)}, in_(strand_),
           exit_watch_(strand_), timers_{asio::steady_timer(strand_), asio::steady_timer(strand_),
                                         asio::steady_timer(strand_)},
           machine_(limits_of(cmd_), 1, 2)
     {
-    }
-
-    ~capture_op()
-    {
-        if (exit_watch_.is_open())
-            exit_watch_.release(); // the record owns the pidfd
     }
 
     void start()
@@ -128,32 +94,20 @@ private:
             return; // cancelled before it started
         if (cmd_.cancel_token().stop_requested())
             return perform(machine_.on_cancel(cancel_grade::terminal)); // completes it: nothing is spawned
-        if (auto e = make_decoders())
-            return fail(*e); // an unknown encoding: nothing is spawned
-        auto started = detail::spawn_run(cmd_, opts_, parent_, false);
+        for (int i = 0; i < 2; ++i)
+        {
+            // Every encoding is checked before anything is spawned. A teed
+            // stream sees text, as the live streams do.
+            auto sink = detail::stream_sink::create(cmd_, i, detail::stream_sink::product::bytes);
+            if (!sink)
+                return fail(sink.error()); // an unknown encoding: nothing is spawned
+            sinks_[i] = std::move(sink).value();
+        }
+        auto started = source_(cmd_, false);
         if (!started)
             return fail(started.error());
         adopt(started.value());
         watch();
-    }
-
-    // Every encoding is checked before anything is spawned. A teed stream
-    // keeps its decoder: the tee sees text, as the live streams do ("", the
-    // default, validates UTF-8, replacing invalid bytes with U+FFFD).
-    std::optional<error> make_decoders()
-    {
-        for (int i = 0; i < 2; ++i)
-        {
-            const std::string& enc = i == 0 ? cmd_.stdout_encoding_value() : cmd_.stderr_encoding_value();
-            if (enc.empty() && !tee(i))
-                continue;
-            auto d = detail::decoder::create(enc);
-            if (!d)
-                return d.error();
-            if (tee(i))
-                tee_dec_[i].emplace(std::move(d).value());
-        }
-        return std::nullopt;
     }
 
     void adopt(detail::started_child& child)
@@ -163,27 +117,23 @@ private:
         detail::unique_fd* ends[2] = {&child.stdout_r, &child.stderr_r};
         for (int i = 0; i < 2; ++i)
         {
-            if (!*ends[i])
-            {
-                // Not captured: closed up front (no action can come before the start).
+            if (*ends[i])
+                pipes_[i] = detail::pipe_reader(strand_, std::move(*ends[i]));
+            else // not captured: closed up front (no action can come before the start)
                 perform(machine_.on_stream_eof(static_cast<std::size_t>(i)));
-                continue;
-            }
-            stream(i).assign(ends[i]->release());
-            prepare_stream(i);
         }
         if (child.stdin_w)
-            in_.assign(child.stdin_w.release());
+            in_.assign(std::move(child.stdin_w));
     }
 
     // The waits on the child, then the machine's start (its timers) and the
     // cancel_on token, whose stop reaches the machine after on_started().
     void watch()
     {
-        exit_watch_.assign(record_->pidfd);
-        wait_exit();
+        exit_watch_.watch(record_);
+        exit_watch_.async_wait([self = shared_from_this()](detail::exit_status st) { self->on_exit(st); });
         for (int i = 0; i < 2; ++i)
-            if (stream(i).is_open())
+            if (pipes_[i].is_open())
                 wait_readable(i);
         if (in_.is_open())
             write_stdin();
@@ -192,65 +142,28 @@ private:
             stop_cb_.emplace(cmd_.cancel_token(), stop_fn{weak_from_this()});
     }
 
-    // Bounded capture and tee need a look at every chunk; plain capture reads
-    // straight into the result buffer.
-    void prepare_stream(int i)
-    {
-        if (cmd_.buffer_policy().max_bytes || cmd_.buffer_policy().max_lines)
-            bounded_[i].emplace(cmd_.buffer_policy());
-        if (tee(i))
-            tee_split_[i].emplace(cmd_.line_end_value());
-    }
-
-    const line_handler& tee(int i) const { return i == 0 ? cmd_.stdout_tee() : cmd_.stderr_tee(); }
-
-    // A chunk arrived on stream i: tee its lines, bound it.
-    void on_chunk(int i, std::string_view data)
+    // A chunk arrived on stream i: the sink tees and keeps it.
+    void on_chunk(int i, std::size_t n)
     {
         const auto slot = static_cast<std::size_t>(i);
         perform(machine_.on_output(slot)); // re-arms the idle timer
-        seen_[i] += data.size();
-        if (tee_split_[i])
-        {
-            std::string_view text = data;
-            if (tee_dec_[i])
-            {
-                scratch_.clear();
-                tee_dec_[i]->feed(data, scratch_);
-                text = scratch_;
-            }
-            tee_split_[i]->feed(text, tee(i));
-        }
-        if (!bounded_[i])
-            out_bufs_[i].append(data);
-        else if (!bounded_[i]->append(data) && !machine_.output_limited())
+        sinks_[i]->commit(n);
+        if (sinks_[i]->limit_hit() && !machine_.output_limited())
             perform(machine_.on_output_limit(slot)); // kills the tree; complete() reports output_limit
     }
 
     void on_stream_end(int i)
     {
-        if (tee_split_[i])
-        {
-            if (tee_dec_[i])
-            {
-                scratch_.clear();
-                tee_dec_[i]->finish(scratch_);
-                tee_split_[i]->feed(scratch_, tee(i));
-            }
-            tee_split_[i]->finish(tee(i));
-        }
-        error_code ignored;
-        stream(i).close(ignored);
+        sinks_[i]->finish();
+        pipes_[i].close();
         perform(machine_.on_stream_eof(static_cast<std::size_t>(i)));
     }
-
-    asio::posix::stream_descriptor& stream(int i) { return i == 0 ? out_ : err_; }
 
     // Readiness first, then read until the pipe is empty: nothing is
     // allocated for a stream that stays silent, one wakeup drains many reads.
     void wait_readable(int i)
     {
-        stream(i).async_wait(asio::posix::descriptor_base::wait_read, [self = shared_from_this(), i](error_code ec) {
+        pipes_[i].async_wait([self = shared_from_this(), i](error_code ec) {
             if (self->delivered_)
                 return;
             if (ec)
@@ -262,39 +175,30 @@ private:
 
     void drain(int i)
     {
-        if (!chunk_)
-            chunk_.reset(new char[read_chunk]); // uninitialised: only what read() fills is touched
-        const int fd = stream(i).native_handle();
         for (std::size_t total = 0; total < max_drain;)
         {
-            ssize_t n = ::read(fd, chunk_.get(), read_chunk);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            auto [p, room] = sinks_[i]->prepare();
+            std::size_t got = 0;
+            auto st = pipes_[i].read_some(p, room, got);
+            if (st == detail::read_status::would_block)
                 break;
-            if (n <= 0)
+            if (st == detail::read_status::eof)
                 return on_stream_end(i); // EOF, or an error that ends the stream alike
-            auto got = static_cast<std::size_t>(n);
-            on_chunk(i, std::string_view(chunk_.get(), got));
+            on_chunk(i, got);
             if (delivered_)
                 return;
             total += got;
-            if (got < read_chunk)
+            if (got < room)
                 break; // the pipe is empty for now
         }
-        grow_pipe(i);
+        // A stream that has carried a lot gets a bigger pipe: fewer wakeups
+        // of the writer and of this reader.
+        if (!pipe_grown_[i] && sinks_[i]->seen() >= big_stream_bytes)
+        {
+            pipe_grown_[i] = true;
+            pipes_[i].grow_buffer(big_pipe_bytes);
+        }
         wait_readable(i);
-    }
-
-    // A stream that has carried a lot gets a bigger pipe: fewer wakeups of
-    // the writer and of this reader. Best effort (the per-user pipe budget
-    // may refuse it).
-    void grow_pipe(int i)
-    {
-        if (pipe_grown_[i] || seen_[i] < big_stream_bytes)
-            return;
-        pipe_grown_[i] = true;
-        (void)::fcntl(stream(i).native_handle(), F_SETPIPE_SZ, static_cast<int>(big_pipe_bytes));
     }
 
     void write_stdin()
@@ -302,50 +206,26 @@ private:
         const std::string& data = cmd_.stdin_config().data();
         while (stdin_off_ < data.size())
         {
-            ssize_t n =
-                detail::write_no_sigpipe(in_.native_handle(), data.data() + stdin_off_, data.size() - stdin_off_);
-            if (n > 0)
-            {
-                stdin_off_ += static_cast<std::size_t>(n);
-                continue;
-            }
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            {
-                in_.async_wait(asio::posix::descriptor_base::wait_write, [self = shared_from_this()](error_code ec) {
+            std::size_t n = 0;
+            auto st = in_.write_some(data.data() + stdin_off_, data.size() - stdin_off_, n);
+            stdin_off_ += n;
+            if (st == detail::write_status::would_block)
+                return in_.async_wait([self = shared_from_this()](error_code ec) {
                     if (ec)
-                        self->close_stdin();
+                        self->in_.close();
                     else
                         self->write_stdin();
                 });
-                return;
-            }
-            break; // EPIPE: the child stopped reading, which is its right
+            if (st == detail::write_status::closed)
+                break; // EPIPE: the child stopped reading, which is its right
         }
-        close_stdin();
+        in_.close();
     }
 
-    void close_stdin()
+    void on_exit(detail::exit_status st)
     {
-        error_code ignored;
-        in_.close(ignored);
-    }
-
-    void wait_exit()
-    {
-        exit_watch_.async_wait(asio::posix::descriptor_base::wait_read,
-                               [self = shared_from_this()](error_code) { self->on_exit_readable(); });
-    }
-
-    void on_exit_readable()
-    {
-        if (delivered_)
-            return;
-        auto st = record_->try_reap();
-        if (!st)
-            return wait_exit();
-        perform(machine_.on_exit(0, detail::child_exit{st->exited, st->value, st->known}));
+        if (!delivered_)
+            perform(machine_.on_exit(0, detail::child_exit{st.exited, st.value, st.known}));
     }
 
     // Performs what the machine decided, in its order: timers, signal,
@@ -367,7 +247,7 @@ private:
         if (a.signal)
             (void)group_->signal(*a.signal);
         if (a.close_stdin)
-            close_stdin();
+            in_.close();
         if (a.start_teardown)
             start_teardown();
         if (a.complete)
@@ -408,12 +288,12 @@ private:
         else if (st && st->exited)
             r.outcome = run_outcome::exited(st->value);
         else
-            r.outcome = run_outcome::signalled(st ? st->value : SIGKILL);
+            r.outcome = run_outcome::signalled(st ? st->value : native_signal(signal::kill));
         r.accepted = r.code() && cmd_.accepts(*r.code());
-        r.std_out = bounded_[0] ? bounded_[0]->take() : out_bufs_[0].take();
-        r.std_err = bounded_[1] ? bounded_[1]->take() : out_bufs_[1].take();
-        r.std_out_truncated = bounded_[0] && bounded_[0]->truncated();
-        r.std_err_truncated = bounded_[1] && bounded_[1]->truncated();
+        r.std_out = sinks_[0]->take_bytes();
+        r.std_err = sinks_[1]->take_bytes();
+        r.std_out_truncated = sinks_[0]->truncated();
+        r.std_err_truncated = sinks_[1]->truncated();
         const std::string& err_text = cmd_.stderr_config().type() == stdio_mode::kind::merge ? r.std_out : r.std_err;
         r.diagnostics = detail::finished_diagnostics(cmd_, r.outcome, r.duration, err_text, machine_.idle_expired());
         error_code ec = machine_.output_limited() ? make_error_code(errc::output_limit)
@@ -453,14 +333,12 @@ private:
         auto slot = asio::get_associated_cancellation_slot(handler_);
         if (slot.is_connected())
             slot.clear();
-        error_code ignored;
         for (auto& t : timers_)
             t.cancel();
-        out_.close(ignored);
-        err_.close(ignored);
-        in_.close(ignored);
-        if (exit_watch_.is_open())
-            exit_watch_.release();
+        for (auto& p : pipes_)
+            p.close();
+        in_.close();
+        exit_watch_.stop();
         group_.reset(); // the tree is dead: this only gives the cgroup back
         auto h = std::move(handler_);
         auto hex = asio::get_associated_executor(h, ex_);
@@ -471,22 +349,17 @@ private:
     asio::strand<asio::any_io_executor> strand_;
     command cmd_;
     capture_handler handler_;
-    process_group_options opts_;
-    std::shared_ptr<detail::group_backend> parent_; ///< a group_runner's group, or null
-    asio::posix::stream_descriptor out_, err_, in_, exit_watch_;
+    detail::child_source source_;
+    std::array<detail::pipe_reader, 2> pipes_; ///< stdout, stderr
+    detail::pipe_writer in_;
+    detail::exit_watch exit_watch_;
     std::array<asio::steady_timer, detail::timer_kind_count> timers_; ///< by timer_kind
     detail::run_machine machine_;
-    std::array<std::optional<detail::byte_capture>, 2> bounded_;
-    std::array<std::optional<detail::line_splitter>, 2> tee_split_;
-    std::array<std::optional<detail::decoder>, 2> tee_dec_;
-    std::string scratch_;
+    std::array<std::unique_ptr<detail::stream_sink>, 2> sinks_;
     std::optional<process_group> group_;
     std::shared_ptr<detail::child_record> record_;
     std::optional<std::stop_callback<stop_fn>> stop_cb_;
-    std::array<detail::growing_string, 2> out_bufs_; ///< unbounded capture: the output itself
-    std::array<std::uint64_t, 2> seen_{0, 0};        ///< bytes read per stream
     std::array<bool, 2> pipe_grown_{false, false};
-    std::unique_ptr<char[]> chunk_; ///< read buffer, allocated on the first byte
     std::size_t stdin_off_ = 0;
     clock::time_point start_time_ = clock::now();
     bool delivered_ = false;
@@ -494,25 +367,13 @@ private:
 
 } // namespace
 
-result<running_process> job_runner::start(asio::any_io_executor ex, command cmd)
+namespace detail {
+
+void async_capture(asio::any_io_executor ex, command cmd, capture_handler handler, child_source source)
 {
-    return detail::start_live(std::move(ex), std::move(cmd), options_, nullptr);
+    std::make_shared<capture_op>(std::move(ex), std::move(cmd), std::move(handler), std::move(source))->start();
 }
 
-void job_runner::async_capture(asio::any_io_executor ex, command cmd, capture_handler handler)
-{
-    std::make_shared<capture_op>(std::move(ex), std::move(cmd), std::move(handler), options_, nullptr)->start();
-}
-
-result<running_process> group_runner::start(asio::any_io_executor ex, command cmd)
-{
-    return detail::start_live(std::move(ex), std::move(cmd), group_->options, group_);
-}
-
-void group_runner::async_capture(asio::any_io_executor ex, command cmd, capture_handler handler)
-{
-    std::make_shared<capture_op>(std::move(ex), std::move(cmd), std::move(handler), group_->options, group_)->start();
-}
-
+} // namespace detail
 } // namespace processkit
 } // namespace boost

@@ -2,17 +2,16 @@
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
 
-#ifndef BOOST_PROCESSKIT_SRC_DETAIL_LIVE_STATE_HPP
-#define BOOST_PROCESSKIT_SRC_DETAIL_LIVE_STATE_HPP
+#ifndef BOOST_PROCESSKIT_SRC_OPS_LIVE_STATE_HPP
+#define BOOST_PROCESSKIT_SRC_OPS_LIVE_STATE_HPP
 
 #include <boost/processkit/running_process.hpp>
 
+#include "../backend/pipes.hpp"
 #include "../core/run_machine.hpp"
-#include "../core/decoder.hpp"
-#include "../core/line_queue.hpp"
-#include "spawn_run.hpp"
+#include "../core/stream_sink.hpp"
+#include "../detail/spawn_run.hpp"
 
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
@@ -51,22 +50,16 @@ struct live_state : std::enable_shared_from_this<live_state>
 
     struct stream
     {
-        explicit stream(asio::any_io_executor ex, const command& c);
-        asio::posix::stream_descriptor pipe; ///< non-blocking; read with read(2) once readable
-        /// The lines and their text. Reads land in place at the end of its
-        /// tail: no read buffer of its own, nothing allocated before data.
-        line_queue queue;
-        /// How read bytes become text: `utf8` validates them in place (the
-        /// default encoding, while the output is valid UTF-8); `decode`
-        /// converts them through `dec` (another encoding, or UTF-8 from the
-        /// first invalid byte on).
-        enum class text_mode
+        stream(const asio::any_io_executor& ex, unique_fd fd, std::unique_ptr<stream_sink> s)
+            : pipe(ex, std::move(fd)), sink(std::move(s)), queue(sink->lines())
         {
-            utf8,
-            decode,
-        } mode = text_mode::decode;
-        std::optional<decoder> dec;
-        std::string decoded; ///< scratch for decoding
+        }
+        pipe_reader pipe;
+        /// Text, tee, bounds and probes. Reads land in place at the end of
+        /// the queue's tail: no read buffer of its own, nothing allocated
+        /// before data.
+        std::unique_ptr<stream_sink> sink;
+        line_queue& queue; ///< sink->lines()
         bool eof = false;
         error_code end; ///< why the stream ended early (output_limit)
         std::optional<any_handler<void(error_code, std::string)>> waiter;
@@ -78,7 +71,7 @@ struct live_state : std::enable_shared_from_this<live_state>
     bool exit_event_sent = false;
 
     // Exit.
-    asio::posix::stream_descriptor exit_watch;
+    exit_watch exit;
     std::optional<run_outcome> outcome;
     /// Set with `outcome` when every consumer of the end (waits, finish, the
     /// event stream, probes) must report an error instead: `cancelled` (the
@@ -101,7 +94,7 @@ struct live_state : std::enable_shared_from_this<live_state>
     std::optional<std::stop_callback<std::function<void()>>> stop_cb;
 
     // Stdin.
-    asio::posix::stream_descriptor in;
+    pipe_writer in;
     struct pending_write
     {
         std::string data;
@@ -124,12 +117,12 @@ struct live_state : std::enable_shared_from_this<live_state>
     std::list<output_probe> probes;
 };
 
-/// start() of a job_runner (`parent` null) or of a group_runner (its group).
-result<running_process> start_live(asio::any_io_executor ex, command cmd, const process_group_options& options,
-                                   const std::shared_ptr<group_backend>& parent);
+/// The executor behind `start(cmd)`: one I/O thread for the whole process
+/// (src/ops/io_thread.cpp).
+asio::any_io_executor background_executor();
 
 } // namespace detail
 } // namespace processkit
 } // namespace boost
 
-#endif // BOOST_PROCESSKIT_SRC_DETAIL_LIVE_STATE_HPP
+#endif // BOOST_PROCESSKIT_SRC_OPS_LIVE_STATE_HPP

@@ -2,19 +2,16 @@
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
 
-#ifndef BOOST_PROCESSKIT_SRC_DETAIL_STRING_GROWTH_HPP
-#define BOOST_PROCESSKIT_SRC_DETAIL_STRING_GROWTH_HPP
+#ifndef BOOST_PROCESSKIT_SRC_CORE_GROWING_STRING_HPP
+#define BOOST_PROCESSKIT_SRC_CORE_GROWING_STRING_HPP
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <sys/mman.h>
 
-#ifndef MADV_POPULATE_WRITE
-#  define MADV_POPULATE_WRITE 23 // Linux 5.14
-#endif
+#include "../backend/memory.hpp"
 
 namespace boost {
 namespace processkit {
@@ -29,8 +26,8 @@ namespace detail {
 /// get two pieces of advice before anything touches them: transparent huge
 /// pages (one fault per 2 MiB where THP is `madvise` or `always`), and the
 /// pages about to be written are populated ahead in 2 MiB steps with one
-/// `MADV_POPULATE_WRITE` call each (Linux 5.14+; elsewhere the advice is a
-/// no-op and the pages fault as usual). Memory is committed at most 2 MiB
+/// call each (src/backend/memory.hpp: `MADV_POPULATE_WRITE` on Linux 5.14+;
+/// elsewhere the advice is a no-op and the pages fault as usual). Memory is committed at most 2 MiB
 /// ahead of the data.
 class growing_string
 {
@@ -68,7 +65,7 @@ private:
             std::uintptr_t lo = (begin + huge - 1) & ~(huge - 1);
             std::uintptr_t hi = (begin + cap) & ~(huge - 1);
             if (hi > lo)
-                (void)::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
+                advise_huge_pages(reinterpret_cast<void*>(lo), hi - lo);
             populate_into(next, s_.size()); // what the copy below is about to write
         }
         next.append(s_);
@@ -85,7 +82,7 @@ private:
         std::uintptr_t lo = (base + populated_ + page - 1) & ~(page - 1);
         std::uintptr_t hi = (base + upto) & ~(page - 1);
         if (hi > lo)
-            (void)::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_POPULATE_WRITE);
+            populate_pages(reinterpret_cast<void*>(lo), hi - lo);
         populated_ = upto;
     }
 
@@ -97,4 +94,4 @@ private:
 } // namespace processkit
 } // namespace boost
 
-#endif // BOOST_PROCESSKIT_SRC_DETAIL_STRING_GROWTH_HPP
+#endif // BOOST_PROCESSKIT_SRC_CORE_GROWING_STRING_HPP
