@@ -131,12 +131,12 @@ result<process_group> group_access::create_private(const process_group_options& 
     auto s = make_group_backend(options, true);
     if (!s)
         return s.error();
-    return process_group(std::move(s).value());
+    return access::make<process_group>(std::move(s).value());
 }
 
 process_group group_access::wrap(std::shared_ptr<group_backend> backend) noexcept
 {
-    return process_group(std::move(backend));
+    return access::make<process_group>(std::move(backend));
 }
 
 result<process_group> group_access::create_sub(const std::shared_ptr<group_backend>& parent)
@@ -147,7 +147,7 @@ result<process_group> group_access::create_sub(const std::shared_ptr<group_backe
     auto s = parent->make_subgroup();
     if (!s)
         return s.error();
-    return process_group(std::move(s).value());
+    return access::make<process_group>(std::move(s).value());
 }
 
 // ---------------------------------------------------------------- joining

@@ -46,42 +46,49 @@ std::optional<error> check_knobs(const command& cmd)
     return std::nullopt;
 }
 
-} // namespace
-
-result<spawn_plan> make_plan(const command& cmd, const char* const* parent_env)
+// The program, the arguments and arg0 as C strings.
+std::optional<error> check_strings(const command& cmd)
 {
-    const std::string& program = cmd.program();
-    if (program.empty())
+    if (cmd.program().empty())
         return invalid(cmd, "empty program");
-    if (has_nul(program))
+    if (has_nul(cmd.program()))
         return invalid(cmd, "NUL byte in the program name");
     for (std::size_t i = 0; i < cmd.arguments().size(); ++i)
         if (has_nul(cmd.arguments()[i]))
             return invalid(cmd, "NUL byte in argument " + std::to_string(i + 1));
     if (cmd.argv0() && has_nul(*cmd.argv0()))
         return invalid(cmd, "NUL byte in arg0");
-    if (auto e = check_knobs(cmd))
-        return *e;
+    return std::nullopt;
+}
 
-    // The environment: inherited (all, an allow-list, or nothing), then the changes.
-    std::map<std::string, std::string> env;
-    if (!cmd.env_cleared())
+using env_map = std::map<std::string, std::string>;
+
+// What the child inherits: everything, an allow-list, or nothing.
+env_map inherited_env(const command& cmd, const char* const* parent_env)
+{
+    env_map env;
+    if (cmd.env_cleared())
+        return env;
+    for (auto p = parent_env; p && *p; ++p)
     {
-        for (auto p = parent_env; p && *p; ++p)
+        const char* eq = std::strchr(*p, '=');
+        if (!eq)
+            continue;
+        std::string name(*p, eq);
+        if (cmd.env_allow_list())
         {
-            const char* eq = std::strchr(*p, '=');
-            if (!eq)
+            const auto& allow = *cmd.env_allow_list();
+            if (std::find(allow.begin(), allow.end(), name) == allow.end())
                 continue;
-            std::string name(*p, eq);
-            if (cmd.env_allow_list())
-            {
-                const auto& allow = *cmd.env_allow_list();
-                if (std::find(allow.begin(), allow.end(), name) == allow.end())
-                    continue;
-            }
-            env.emplace(std::move(name), std::string(eq + 1));
         }
+        env.emplace(std::move(name), std::string(eq + 1));
     }
+    return env;
+}
+
+// The command's changes on top of the inherited environment.
+std::optional<error> apply_env_changes(const command& cmd, env_map& env)
+{
     for (const auto& [name, value] : cmd.env_changes())
     {
         if (name.empty())
@@ -99,40 +106,61 @@ result<spawn_plan> make_plan(const command& cmd, const char* const* parent_env)
         else
             env.erase(name);
     }
+    return std::nullopt;
+}
 
-    if (const auto& dir = cmd.working_directory())
-    {
-        if (has_nul(*dir))
-            return invalid(cmd, "NUL byte in the working directory");
-        if (auto problem = directory_problem(*dir))
-        {
-            diagnostics d;
-            d.program = program;
-            d.step = "chdir";
-            d.detail = *dir + ": " + *problem;
-            return error(errc::bad_working_directory, std::move(d));
-        }
-    }
+std::optional<error> check_directory(const command& cmd)
+{
+    const auto& dir = cmd.working_directory();
+    if (!dir)
+        return std::nullopt;
+    if (has_nul(*dir))
+        return invalid(cmd, "NUL byte in the working directory");
+    auto problem = directory_problem(*dir);
+    if (!problem)
+        return std::nullopt;
+    diagnostics d;
+    d.program = cmd.program();
+    d.step = "chdir";
+    d.detail = *dir + ": " + *problem;
+    return error(errc::bad_working_directory, std::move(d));
+}
 
-    spawn_plan plan;
+// The program's path: as given when it names one, else searched in the
+// child's PATH if the command sets one, else ours, else the POSIX default.
+result<std::string> resolve_program(const std::string& program, const env_map& env, const char* const* parent_env)
+{
     if (names_a_path(program))
-        plan.path = program;
-    else
-    {
-        // The child's PATH if the command sets one, else ours, else the POSIX default.
-        auto it = env.find("PATH");
-        const char* own = nullptr;
-        for (auto p = parent_env; p && *p && !own; ++p)
-            if (std::strncmp(*p, "PATH=", 5) == 0)
-                own = *p + 5;
-        std::string path_list = it != env.end() ? it->second : own ? own : default_search_path();
-        auto found = find_program(program, path_list);
-        if (!found)
-            return found.error();
-        plan.path = std::move(found).value();
-    }
+        return program;
+    auto it = env.find("PATH");
+    const char* own = nullptr;
+    for (auto p = parent_env; p && *p && !own; ++p)
+        if (std::strncmp(*p, "PATH=", 5) == 0)
+            own = *p + 5;
+    std::string path_list = it != env.end() ? it->second : own ? own : default_search_path();
+    return find_program(program, path_list);
+}
+
+} // namespace
+
+result<spawn_plan> make_plan(const command& cmd, const char* const* parent_env)
+{
+    if (auto e = check_strings(cmd))
+        return *e;
+    if (auto e = check_knobs(cmd))
+        return *e;
+    env_map env = inherited_env(cmd, parent_env);
+    if (auto e = apply_env_changes(cmd, env))
+        return *e;
+    if (auto e = check_directory(cmd))
+        return *e;
+    auto path = resolve_program(cmd.program(), env, parent_env);
+    if (!path)
+        return path.error();
+    spawn_plan plan;
+    plan.path = std::move(path).value();
     plan.args = cmd.arguments();
-    plan.argv0 = cmd.argv0() ? *cmd.argv0() : program;
+    plan.argv0 = cmd.argv0() ? *cmd.argv0() : cmd.program();
     plan.env.reserve(env.size());
     for (auto& [name, value] : env)
         plan.env.push_back(name + "=" + value);

@@ -4,6 +4,7 @@
 
 #include "cgroup.hpp"
 #include "procfs.hpp"
+#include "../core/diagnostics.hpp"
 
 #include "../detail/unique_fd.hpp"
 
@@ -29,57 +30,89 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-error sys_error(int e, const char* step, std::string detail = {})
+// The cgroup2 mount (its mount point and the root it shows), preferring the
+// conventional places: pure v2, then the hybrid layout.
+bool find_cgroup2_mount(cgroup_host& h, std::string& mount_root)
 {
-    diagnostics d;
-    d.step = step;
-    d.detail = std::move(detail);
-    return error(error_code(e, boost::system::system_category()), std::move(d));
+    auto mountinfo = read_file("/proc/self/mountinfo");
+    if (!mountinfo)
+        return false;
+    std::istringstream in(*mountinfo);
+    std::string line;
+    while (std::getline(in, line))
+    {
+        auto dash = line.find(" - ");
+        if (dash == std::string::npos || line.compare(dash + 3, 8, "cgroup2 ") != 0)
+            continue;
+        std::istringstream f(line.substr(0, dash));
+        std::string id, parent, devno, root, point;
+        f >> id >> parent >> devno >> root >> point;
+        bool better = !h.mounted || point == "/sys/fs/cgroup" ||
+                      (point == "/sys/fs/cgroup/unified" && h.mount != "/sys/fs/cgroup");
+        if (better)
+        {
+            h.mounted = true;
+            h.mount = point;
+            mount_root = root;
+        }
+    }
+    return h.mounted;
+}
+
+// This process's cgroup v2 path (the `0::` line of /proc/self/cgroup).
+std::string own_cgroup()
+{
+    std::string own;
+    if (auto self = read_file("/proc/self/cgroup"))
+    {
+        std::istringstream in(*self);
+        std::string line;
+        while (std::getline(in, line))
+            if (line.rfind("0::", 0) == 0)
+                own = line.substr(3);
+    }
+    return own;
+}
+
+// Whether sub-cgroups can be made below h.base and killed with cgroup.kill.
+void check_delegation(cgroup_host& h)
+{
+    h.kill = ::access((h.base + "/cgroup.kill").c_str(), F_OK) == 0 ||
+             ::access((h.mount + "/cgroup.kill").c_str(), F_OK) == 0;
+    h.writable = ::access(h.base.c_str(), W_OK) == 0 && ::access((h.base + "/cgroup.procs").c_str(), W_OK) == 0;
+    if (!h.writable)
+    {
+        h.reason = "own cgroup " + h.base + " is not writable (no delegation)";
+        return;
+    }
+    if (h.kill)
+        return;
+    // cgroup.kill only shows in non-root cgroups; probe one to be sure.
+    std::string probe_dir = h.base + "/processkit-probe-" + std::to_string(::getpid());
+    if (::mkdir(probe_dir.c_str(), 0755) == 0)
+    {
+        h.kill = ::access((probe_dir + "/cgroup.kill").c_str(), F_OK) == 0;
+        ::rmdir(probe_dir.c_str());
+    }
+    else
+        h.writable = false;
+    if (!h.writable)
+        h.reason = "cannot create a sub-cgroup below " + h.base;
+    else if (!h.kill)
+        h.reason = "cgroup.kill is missing (kernel older than 5.14)";
 }
 
 // Finds the cgroup2 mount and this process's place in it.
 cgroup_host probe()
 {
     cgroup_host h;
-    auto mountinfo = read_file("/proc/self/mountinfo");
     std::string mount_root;
-    if (mountinfo)
-    {
-        std::istringstream in(*mountinfo);
-        std::string line;
-        while (std::getline(in, line))
-        {
-            auto dash = line.find(" - ");
-            if (dash == std::string::npos || line.compare(dash + 3, 8, "cgroup2 ") != 0)
-                continue;
-            std::istringstream f(line.substr(0, dash));
-            std::string id, parent, devno, root, point;
-            f >> id >> parent >> devno >> root >> point;
-            // Prefer the conventional places: pure v2, then the hybrid layout.
-            bool better = !h.mounted || point == "/sys/fs/cgroup" ||
-                          (point == "/sys/fs/cgroup/unified" && h.mount != "/sys/fs/cgroup");
-            if (better)
-            {
-                h.mounted = true;
-                h.mount = point;
-                mount_root = root;
-            }
-        }
-    }
-    if (!h.mounted)
+    if (!find_cgroup2_mount(h, mount_root))
     {
         h.reason = "no cgroup2 filesystem is mounted";
         return h;
     }
-    auto self = read_file("/proc/self/cgroup");
-    if (self)
-    {
-        std::istringstream in(*self);
-        std::string line;
-        while (std::getline(in, line))
-            if (line.rfind("0::", 0) == 0)
-                h.own = line.substr(3);
-    }
+    h.own = own_cgroup();
     if (h.own.empty())
     {
         h.reason = "/proc/self/cgroup has no cgroup v2 (0::) entry";
@@ -89,27 +122,7 @@ cgroup_host probe()
     if (mount_root != "/" && rel.rfind(mount_root, 0) == 0)
         rel = rel.substr(mount_root.size());
     h.base = h.mount + (rel == "/" ? std::string() : rel);
-    h.kill = ::access((h.base + "/cgroup.kill").c_str(), F_OK) == 0 ||
-             ::access((h.mount + "/cgroup.kill").c_str(), F_OK) == 0;
-    h.writable = ::access(h.base.c_str(), W_OK) == 0 && ::access((h.base + "/cgroup.procs").c_str(), W_OK) == 0;
-    if (!h.writable)
-        h.reason = "own cgroup " + h.base + " is not writable (no delegation)";
-    else if (!h.kill)
-    {
-        // cgroup.kill only shows in non-root cgroups; probe one to be sure.
-        std::string probe_dir = h.base + "/processkit-probe-" + std::to_string(::getpid());
-        if (::mkdir(probe_dir.c_str(), 0755) == 0)
-        {
-            h.kill = ::access((probe_dir + "/cgroup.kill").c_str(), F_OK) == 0;
-            ::rmdir(probe_dir.c_str());
-        }
-        else
-            h.writable = false;
-        if (!h.writable)
-            h.reason = "cannot create a sub-cgroup below " + h.base;
-        else if (!h.kill)
-            h.reason = "cgroup.kill is missing (kernel older than 5.14)";
-    }
+    check_delegation(h);
     if (h.usable())
         h.reason = "cgroup2 at " + h.mount + ", own cgroup " + h.own + " is writable, cgroup.kill present";
     return h;
@@ -318,7 +331,7 @@ result<cgroup_dir> create_numbered(const std::string& prefix)
         if (::mkdir(dir.path.c_str(), 0755) == 0)
             break;
         if (errno != EEXIST || attempt > 100)
-            return sys_error(errno, "mkdir cgroup", dir.path);
+            return sys_error(errno, {}, "mkdir cgroup", dir.path);
     }
     dir.dirfd = above_stdio(::open(dir.path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dir.dirfd >= 0)
@@ -329,7 +342,7 @@ result<cgroup_dir> create_numbered(const std::string& prefix)
     {
         int e = errno;
         cgroup_remove(dir);
-        return sys_error(e, "open cgroup", dir.path);
+        return sys_error(e, {}, "open cgroup", dir.path);
     }
     return dir;
 }
@@ -347,12 +360,12 @@ error cgroup_write(int dirfd, const char* file, const std::string& value) noexce
 {
     int fd = ::openat(dirfd, file, O_WRONLY | O_CLOEXEC);
     if (fd < 0)
-        return sys_error(errno, file);
+        return sys_error(errno, {}, file);
     ssize_t n = ::write(fd, value.data(), value.size());
     int e = errno;
     ::close(fd);
     if (n < 0)
-        return sys_error(e, file);
+        return sys_error(e, {}, file);
     return {};
 }
 

@@ -9,6 +9,7 @@
 #if BOOST_PROCESSKIT_LINUX
 
 #  include "../posix/pgroup_backend.hpp"
+#  include "../core/diagnostics.hpp"
 #  include "cgroup_backend.hpp"
 #  include "pidfd.hpp"
 
@@ -65,11 +66,7 @@ containment_report host_containment()
 result<void> enable_subreaper()
 {
     if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
-    {
-        diagnostics d;
-        d.step = "prctl(PR_SET_CHILD_SUBREAPER)";
-        return error(error_code(errno, boost::system::system_category()), std::move(d));
-    }
+        return detail::sys_error(errno, {}, "prctl(PR_SET_CHILD_SUBREAPER)");
     return outcome_v2::success();
 }
 

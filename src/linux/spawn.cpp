@@ -211,6 +211,67 @@ int open_fd_limit() noexcept
     return 65536;
 }
 
+#ifdef BOOST_PROCESSKIT_HAS_CLONE3_TRAMPOLINE
+// clone3: the child is born in its cgroup (no migration afterwards) with
+// clean handlers. -1 when clone3 cannot do it (then clone() gives the
+// definitive answer); an unusable clone3 is not tried again.
+int try_clone3(const spawn_request& req, child_args& args, void* stack, int& pidfd) noexcept
+{
+    if (clone3_unusable.load(std::memory_order_relaxed))
+        return -1;
+    clone3_args ca{};
+    ca.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | clone_clear_sighand;
+    ca.pidfd = reinterpret_cast<std::uintptr_t>(&pidfd);
+    ca.exit_signal = SIGCHLD;
+    ca.stack = reinterpret_cast<std::uintptr_t>(stack);
+    ca.stack_size = stack_size;
+    if (req.cgroup_fd >= 0)
+    {
+        ca.flags |= clone_into_cgroup;
+        ca.cgroup = static_cast<std::uint64_t>(req.cgroup_fd);
+    }
+    args.handlers_cleared = true;
+    if (req.born_in_cgroup)
+        *req.born_in_cgroup = req.cgroup_fd >= 0;
+    long r = boost_processkit_clone3(&ca, sizeof ca, &child_main, &args);
+    if (r >= 0)
+        return static_cast<int>(r);
+    // Not available (ENOSYS, E2BIG, EINVAL: older kernel, filter) or refused
+    // for this cgroup.
+    if (r == -ENOSYS || r == -E2BIG || r == -EINVAL || r == -EPERM)
+        clone3_unusable.store(true, std::memory_order_relaxed);
+    args.handlers_cleared = false;
+    if (req.born_in_cgroup)
+        *req.born_in_cgroup = false;
+    pidfd = -1;
+    return -1;
+}
+#endif
+
+// Clones the child with every signal blocked, so that no handler of ours
+// runs on the shared memory in the child before it has reset the
+// dispositions. Returns the pid, or -1 with `clone_errno`.
+int clone_child(const spawn_request& req, child_args& args, void* stack, int& pidfd, int& clone_errno) noexcept
+{
+    sigset_t all, old;
+    ::sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, &old);
+    int pid = -1;
+#ifdef BOOST_PROCESSKIT_HAS_CLONE3_TRAMPOLINE
+    pid = try_clone3(req, args, stack, pidfd);
+#else
+    (void)req;
+#endif
+    if (pid < 0)
+    {
+        char* top = static_cast<char*>(stack) + stack_size;
+        pid = ::clone(&child_main, top, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &args, &pidfd);
+        clone_errno = errno;
+    }
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    return pid;
+}
+
 } // namespace
 
 spawn_outcome spawn(const spawn_request& req) noexcept
@@ -223,59 +284,11 @@ spawn_outcome spawn(const spawn_request& req) noexcept
         out.step = "mmap child stack";
         return out;
     }
-
-    sigset_t all, old, clean;
-    ::sigfillset(&all);
+    sigset_t clean;
     ::sigemptyset(&clean);
     child_args args{&req, &clean, open_fd_limit(), 0, nullptr, false};
-
-    // Block every signal so that no handler of ours runs on the shared memory
-    // in the child before it has reset the dispositions.
-    ::pthread_sigmask(SIG_SETMASK, &all, &old);
-    int pidfd = -1;
-    char* top = static_cast<char*>(stack.base) + stack_size;
-    int pid = -1, clone_errno = 0;
-#ifdef BOOST_PROCESSKIT_HAS_CLONE3_TRAMPOLINE
-    if (!clone3_unusable.load(std::memory_order_relaxed))
-    {
-        // Born in its cgroup (no migration afterwards) with clean handlers.
-        clone3_args ca{};
-        ca.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | clone_clear_sighand;
-        ca.pidfd = reinterpret_cast<std::uintptr_t>(&pidfd);
-        ca.exit_signal = SIGCHLD;
-        ca.stack = reinterpret_cast<std::uintptr_t>(stack.base);
-        ca.stack_size = stack_size;
-        if (req.cgroup_fd >= 0)
-        {
-            ca.flags |= clone_into_cgroup;
-            ca.cgroup = static_cast<std::uint64_t>(req.cgroup_fd);
-        }
-        args.handlers_cleared = true;
-        if (req.born_in_cgroup)
-            *req.born_in_cgroup = req.cgroup_fd >= 0;
-        long r = boost_processkit_clone3(&ca, sizeof ca, &child_main, &args);
-        if (r >= 0)
-            pid = static_cast<int>(r);
-        else
-        {
-            // Not available (ENOSYS, E2BIG, EINVAL: older kernel, filter) or
-            // refused for this cgroup: clone() below gives the definitive answer.
-            if (r == -ENOSYS || r == -E2BIG || r == -EINVAL || r == -EPERM)
-                clone3_unusable.store(true, std::memory_order_relaxed);
-            args.handlers_cleared = false;
-            if (req.born_in_cgroup)
-                *req.born_in_cgroup = false;
-            pidfd = -1;
-        }
-    }
-#endif
-    if (pid < 0)
-    {
-        pid = ::clone(&child_main, top, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &args, &pidfd);
-        clone_errno = errno;
-    }
-    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-
+    int pidfd = -1, clone_errno = 0;
+    int pid = clone_child(req, args, stack.base, pidfd, clone_errno);
     if (pid < 0)
     {
         out.step = "clone";

@@ -228,9 +228,9 @@ result<started_child> spawn_run(const command& cmd, const process_group_options&
     }
 
     if (sin.type() == stdin_source::kind::inherit)
-        share_terminal(*group.value().state());
+        share_terminal(*access::state(group.value()));
 
-    auto child = launch(cmd, plan.value(), group.value().state(), stdio);
+    auto child = launch(cmd, plan.value(), access::state(group.value()), stdio);
     if (!child)
         return child.error();
     if (parent) // it leads its subgroup's process group

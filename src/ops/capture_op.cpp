@@ -269,7 +269,7 @@ private:
     // inline, the common case).
     void start_teardown()
     {
-        detail::async_kill_tree(strand_, group_->state(), [self = shared_from_this()](error e) {
+        detail::async_kill_tree(strand_, detail::access::state(*group_), [self = shared_from_this()](error e) {
             self->perform(self->machine_.on_teardown_done(!e));
         });
     }

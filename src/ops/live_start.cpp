@@ -72,7 +72,7 @@ void arm_timer(live_state& s, timer_kind k, const timer_arm& arm)
 // path, until the tree is empty (the handler may run inline).
 void start_teardown(live_state& s)
 {
-    async_kill_tree(s.strand, s.group->state(),
+    async_kill_tree(s.strand, access::state(*s.group),
                     [self = s.shared_from_this()](error e) { perform(*self, self->machine.on_teardown_done(!e)); });
 }
 
@@ -235,7 +235,7 @@ result<running_process> start_live(asio::any_io_executor ex, command cmd, const 
     }
     s->exit.watch(s->record);
     asio::post(s->strand, [s] { begin(*s); });
-    return running_process(std::move(s));
+    return access::make<running_process>(std::move(s));
 }
 
 diagnostics describe(live_state& s, error_code ec)

@@ -14,6 +14,7 @@
 #  include <boost/processkit/detail/spawn.hpp>
 
 #  include "../backend/proc_scan.hpp"
+#  include "../core/diagnostics.hpp"
 #  include "pgroup_backend.hpp"
 
 #  include <algorithm>
@@ -27,13 +28,6 @@ namespace boost {
 namespace processkit {
 namespace detail {
 namespace {
-
-error sys_error(int e, const char* step)
-{
-    diagnostics d;
-    d.step = step;
-    return error(error_code(e, boost::system::system_category()), std::move(d));
-}
 
 // Makes `pgid` the terminal's foreground group. SIGTTOU is blocked
 // meanwhile: once the terminal is handed over this process is in the
@@ -69,7 +63,7 @@ public:
         signal_pgroups(0);
         int target = pgids_.empty() ? pid : pgids_.front();
         if (::setpgid(pid, target) != 0)
-            return sys_error(errno, "setpgid");
+            return sys_error(errno, {}, "setpgid");
         if (pgids_.empty())
             pgids_.push_back(pid);
         return {};
@@ -222,7 +216,7 @@ private:
                 continue;
             }
             if (!first)
-                first = sys_error(errno, "killpg");
+                first = sys_error(errno, {}, "killpg");
             ++it;
         }
         return first;

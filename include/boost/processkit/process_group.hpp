@@ -6,6 +6,7 @@
 #define BOOST_PROCESSKIT_PROCESS_GROUP_HPP
 
 #include <boost/processkit/config.hpp>
+#include <boost/processkit/detail/access.hpp>
 #include <boost/processkit/error.hpp>
 #include <boost/processkit/mechanism.hpp>
 #include <boost/processkit/signal.hpp>
@@ -22,7 +23,7 @@ namespace processkit {
 
 namespace detail {
 class group_backend;
-struct group_access;
+struct access;
 } // namespace detail
 
 /// Tuning for a `process_group`.
@@ -133,11 +134,8 @@ public:
     /// The cgroup directory (cgroup_v2), else empty.
     std::string cgroup_path() const;
 
-    /// Internal: the shared state launches attach to.
-    const std::shared_ptr<detail::group_backend>& state() const noexcept { return state_; }
-
 private:
-    friend struct detail::group_access;
+    friend struct detail::access;
     explicit process_group(std::shared_ptr<detail::group_backend> s) noexcept;
     std::shared_ptr<detail::group_backend> state_;
 };

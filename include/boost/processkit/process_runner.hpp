@@ -164,7 +164,7 @@ private:
 class BOOST_PROCESSKIT_DECL group_runner final : public process_runner
 {
 public:
-    explicit group_runner(const process_group& group) : group_(group.state()) {}
+    explicit group_runner(const process_group& group) : group_(detail::access::state(group)) {}
 
     void async_capture(asio::any_io_executor ex, command cmd,
                        asio::any_completion_handler<void(error_code, process_result)> handler) override;

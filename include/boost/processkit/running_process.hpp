@@ -429,11 +429,10 @@ public:
     }
     result<void> wait_for(std::function<bool()> pred, std::chrono::nanoseconds deadline);
 
-    /// Internal.
-    const std::shared_ptr<detail::live_state>& state() const noexcept { return state_; }
+private:
+    friend struct detail::access;
     explicit running_process(std::shared_ptr<detail::live_state> s) noexcept;
 
-private:
     static std::function<bool()> make_port_check(unsigned short port);
     static std::function<bool()> make_path_check(std::string path);
     void initiate_wait(asio::any_completion_handler<void(error_code, run_outcome)> h);

@@ -264,9 +264,9 @@ private:
 class in_group
 {
 public:
-    explicit in_group(const process_group& g) : group_(g.state()) {}
+    explicit in_group(const process_group& g) : group_(detail::access::state(g)) {}
     /// Internal: processkit itself reaps the child (no Process v2 handle does).
-    in_group(const process_group& g, detail::reaped_by_processkit_t) : group_(g.state()), owned_(true) {}
+    in_group(const process_group& g, detail::reaped_by_processkit_t) : group_(detail::access::state(g)), owned_(true) {}
 
     error_code on_setup(launcher& l, const process::v2::filesystem::path&, const char* const*)
     {
