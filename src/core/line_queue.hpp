@@ -5,6 +5,9 @@
 #ifndef BOOST_PROCESSKIT_SRC_CORE_LINE_QUEUE_HPP
 #define BOOST_PROCESSKIT_SRC_CORE_LINE_QUEUE_HPP
 
+#include "line_scan.hpp"
+#include "segment_pool.hpp"
+
 #include <boost/processkit/command.hpp>
 #include <boost/processkit/running_process.hpp>
 
@@ -15,36 +18,14 @@
 #include <cstring>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
-#include <vector>
-
-#if defined(__SSE2__)
-#  include <emmintrin.h>
-#endif
 
 namespace boost {
 namespace processkit {
 namespace detail {
-
-/// Gives the library access to `line_batch`'s internals.
-struct line_batch_access
-{
-    static line_batch make(const char* text, const line_span* lines, std::size_t n, std::size_t bytes,
-                           std::shared_ptr<const void> keep) noexcept
-    {
-        line_batch b;
-        b.text_ = text;
-        b.lines_ = lines;
-        b.size_ = n;
-        b.bytes_ = bytes;
-        b.keep_ = std::move(keep);
-        return b;
-    }
-};
 
 /// A FIFO of lines bounded by an output_buffer_policy: `max_lines` bounds the
 /// number of queued lines, `max_bytes` the sum of their sizes (terminators
@@ -66,6 +47,9 @@ struct line_batch_access
 /// Two ways in: the writer API (`prepare`/`commit`, then `accept` the
 /// checked bytes and `split`), used by live streams, and `push`, which
 /// stores one given line (not to be mixed with a pending partial line).
+///
+/// The storage (segments, their spans, the pool of spare buffers, the batch
+/// storage) is in segment_pool.hpp, the terminator rules in line_scan.hpp.
 class line_queue
 {
 public:
@@ -79,7 +63,7 @@ public:
     };
 
     explicit line_queue(output_buffer_policy p, line_terminator t = line_terminator::newline)
-        : policy_(p), bounded_(p.max_lines || p.max_bytes), cr_mode_(t == line_terminator::carriage_return)
+        : policy_(p), bounded_(p.max_lines || p.max_bytes), scanner_(t)
     {
     }
     line_queue(const line_queue&) = delete;
@@ -148,125 +132,20 @@ public:
     /// the policy. Over an error-mode limit, the line is refused, `refused()`
     /// becomes true and nothing more is stored (lines are still observed).
     ///
-    /// newline mode: '\n' ends a line and one '\r' right before it is dropped.
-    /// carriage_return mode: '\r', '\n' and "\r\n" each end one line ("\r\n"
-    /// counts once, also across reads).
+    /// The rules are line_scanner's (line_scan.hpp). newline mode: '\n' ends
+    /// a line and one '\r' right before it is dropped. carriage_return mode:
+    /// '\r', '\n' and "\r\n" each end one line ("\r\n" counts once, also
+    /// across reads).
     template <class F>
     void split(F&& observe)
     {
         if (segs_.empty())
             return;
-        segment& t = segs_.back();
-        const char* const base = t.buf.get();
-        std::size_t p = scan_, ls = pb_;
-        const std::size_t end = ready_;
         constexpr bool ignored = std::is_same_v<std::decay_t<F>, ignore_lines>;
-        if (ignored && !cr_mode_ && !bounded_ && !discard_)
-        {
-            // The hot path: a span per line, found 64 bytes at a time.
-            const std::size_t n0 = t.lines.size();
-            std::size_t added = 0;
-#if defined(__SSE2__)
-            while (end - p >= 64)
-            {
-                std::uint64_t m = newline_mask(base + p);
-                if (m != 0)
-                {
-                    line_span* out = t.lines.room(64);
-                    do
-                    {
-                        std::size_t e = p + static_cast<std::size_t>(__builtin_ctzll(m));
-                        m &= m - 1;
-                        std::size_t ce = (e != ls && base[e - 1] == '\r') ? e - 1 : e;
-                        *out++ = line_span{ls, ce - ls};
-                        added += ce - ls;
-                        ls = e + 1;
-                    } while (m != 0);
-                    t.lines.grow_to(out);
-                }
-                p += 64;
-            }
-#endif
-            for (;;)
-            {
-                auto* nl = static_cast<const char*>(std::memchr(base + p, '\n', end - p));
-                if (!nl)
-                    break;
-                std::size_t e = static_cast<std::size_t>(nl - base);
-                std::size_t ce = (e != ls && base[e - 1] == '\r') ? e - 1 : e;
-                t.lines.push_back(line_span{ls, ce - ls});
-                added += ce - ls;
-                ls = p = e + 1;
-            }
-            std::size_t n = t.lines.size() - n0;
-            if (n != 0)
-            {
-                if (t.runs.empty() || t.runs.back().seq != seq_)
-                    t.runs.push_back(seq_run{n0, seq_});
-                t.bytes += added;
-                count_ += n;
-                bytes_ += added;
-            }
-            pb_ = ls;
-            scan_ = end;
-            return;
-        }
-        auto emit = [&](std::size_t off, std::size_t len) {
-            observe(std::string_view(base + off, len));
-            store(off, len);
-        };
-        if (!cr_mode_)
-        {
-            for (;;)
-            {
-                auto* nl = static_cast<const char*>(std::memchr(base + p, '\n', end - p));
-                if (!nl)
-                {
-                    p = end;
-                    break;
-                }
-                std::size_t e = static_cast<std::size_t>(nl - base);
-                std::size_t ce = (e != ls && base[e - 1] == '\r') ? e - 1 : e;
-                std::size_t line = ls;
-                ls = p = e + 1;
-                pb_ = scan_ = ls; // consistent even if `observe` throws
-                emit(line, ce - line);
-            }
-        }
+        if (ignored && !scanner_.cr_mode() && !bounded_ && !discard_)
+            split_fast();
         else
-        {
-            if (skip_lf_ && p != end)
-            {
-                skip_lf_ = false;
-                if (base[p] == '\n')
-                    ls = ++p;
-            }
-            while (p != end)
-            {
-                std::size_t e = p;
-                while (e != end && base[e] != '\n' && base[e] != '\r')
-                    ++e;
-                if (e == end)
-                {
-                    p = end;
-                    break;
-                }
-                std::size_t next = e + 1;
-                if (base[e] == '\r')
-                {
-                    if (next == end)
-                        skip_lf_ = true; // a '\n' opening the next text belongs to this '\r'
-                    else if (base[next] == '\n')
-                        ++next;
-                }
-                std::size_t line = ls;
-                ls = p = next;
-                pb_ = scan_ = ls;
-                emit(line, e - line);
-            }
-        }
-        pb_ = ls;
-        scan_ = p;
+            split_scanned(observe);
     }
 
     /// At the end of the text: the unterminated rest, if non-empty, becomes a
@@ -275,7 +154,7 @@ public:
     template <class F>
     void finish(F&& observe)
     {
-        skip_lf_ = false;
+        scanner_.reset();
         if (segs_.empty() || ready_ == pb_)
             return;
         const char* base = segs_.back().buf.get();
@@ -331,7 +210,7 @@ public:
         seq_ = seq;
         if (bounded_ && !fits(line.size()))
             return store_over_limit(off, line.size());
-        add(t, off, line.size());
+        add(off, line.size());
         return true;
     }
 
@@ -375,20 +254,15 @@ public:
             {
                 // The partial line (and unchecked bytes) move to a new tail.
                 segment n = pool_->get(std::max(hint_, carry + hint_ / 4));
-                std::memcpy(n.buf.get(), t.buf.get() + pb_, carry);
-                n.size = carry;
+                n.carry_from(t, pb_);
                 st->seg = std::move(t);
                 segs_.back() = std::move(n);
                 shift(pb_);
             }
         }
-        segment& s = st->seg;
-        count_ -= s.live();
-        bytes_ -= s.bytes;
-        const char* text = s.buf.get();
-        const line_span* lines = s.lines.data() + s.head;
-        std::size_t n = s.live(), b = s.bytes;
-        return line_batch_access::make(text, lines, n, b, std::move(st));
+        count_ -= st->seg.live();
+        bytes_ -= st->seg.bytes;
+        return line_store::make_batch(std::move(st));
     }
 
     /// The sequence number of the oldest line. Precondition: !empty().
@@ -412,167 +286,46 @@ public:
     bool truncated() const noexcept { return truncated_.load(std::memory_order_relaxed); }
 
 private:
-    struct seq_run
+    using segment = line_store::segment;
+    using segment_pool = line_store::segment_pool;
+    using batch_storage = line_store::batch_storage;
+    static_assert(segment_pool::max_kept == max_capacity);
+
+    /// The fast path of `split`: newline mode, no observer, no limit (see
+    /// scan_newlines); the lines found are stored as they are.
+    void split_fast()
     {
-        std::size_t first; ///< index of the run's first line in `lines`
-        std::uint64_t seq;
-    };
-    /// A growable array of spans: a vector that can hand out room to fill
-    /// without initializing it (the split loop writes spans through a
-    /// pointer, checking room once per block of text, not once per line).
-    class span_array
-    {
-    public:
-        std::size_t size() const noexcept { return size_; }
-        const line_span* data() const noexcept { return data_.get(); }
-        line_span& operator[](std::size_t i) noexcept { return data_[i]; }
-        const line_span& operator[](std::size_t i) const noexcept { return data_[i]; }
-        void clear() noexcept { size_ = 0; }
-        void reserve(std::size_t n)
+        segment& t = segs_.back();
+        const std::size_t n0 = t.lines.size();
+        const newline_scan r = scan_newlines(t.buf.get(), pb_, scan_, ready_, t.lines);
+        if (std::size_t n = t.lines.size() - n0; n != 0)
         {
-            if (n <= cap_)
-                return;
-            std::unique_ptr<line_span[]> d(new line_span[n]); // not initialized
-            if (size_ != 0)
-                std::memcpy(d.get(), data_.get(), size_ * sizeof(line_span));
-            data_ = std::move(d);
-            cap_ = n;
+            t.mark_run(n0, seq_);
+            t.bytes += r.bytes;
+            count_ += n;
+            bytes_ += r.bytes;
         }
-        /// Room for `k` more spans at end().
-        line_span* room(std::size_t k)
-        {
-            if (cap_ - size_ < k)
-                reserve(std::max({cap_ * 2, size_ + k, std::size_t(256)}));
-            return data_.get() + size_;
-        }
-        /// `end` is room()'s pointer advanced past the spans written.
-        void grow_to(const line_span* end) noexcept { size_ = static_cast<std::size_t>(end - data_.get()); }
-        void push_back(line_span sp)
-        {
-            *room(1) = sp;
-            ++size_;
-        }
-        void swap(span_array& o) noexcept
-        {
-            data_.swap(o.data_);
-            std::swap(size_, o.size_);
-            std::swap(cap_, o.cap_);
-        }
-
-    private:
-        std::unique_ptr<line_span[]> data_;
-        std::size_t size_ = 0;
-        std::size_t cap_ = 0;
-    };
-
-    struct segment
-    {
-        std::unique_ptr<char[]> buf;
-        std::size_t cap = 0;
-        std::size_t size = 0; ///< bytes of text written
-        span_array lines;     ///< lines[head..] are queued
-        std::size_t head = 0;
-        std::size_t bytes = 0;     ///< sum of the queued lines' sizes
-        std::vector<seq_run> runs; ///< runs[run_head] holds lines[head]
-        std::size_t run_head = 0;
-
-        std::size_t live() const noexcept { return lines.size() - head; }
-        void clear_lines() noexcept
-        {
-            lines.clear();
-            head = 0;
-            bytes = 0;
-            runs.clear();
-            run_head = 0;
-        }
-    };
-
-    /// Spare buffers, shared with the batches given out: a batch's buffer
-    /// comes back here when the batch dies (on any thread), so that a busy
-    /// stream keeps reusing warm memory instead of faulting in fresh pages.
-    class segment_pool
-    {
-    public:
-        segment get(std::size_t cap)
-        {
-            {
-                std::lock_guard<std::mutex> lock(mu_);
-                // Spares too small for this request are stale (tails only grow).
-                std::erase_if(spare_, [cap](const segment& s) { return s.cap < cap; });
-                if (!spare_.empty())
-                {
-                    segment s = std::move(spare_.back());
-                    spare_.pop_back();
-                    return s;
-                }
-            }
-            segment s;
-            s.buf.reset(new char[cap]); // not zero-filled: only written bytes are ever read
-            s.cap = cap;
-            s.lines.reserve(cap / 8);
-            return s;
-        }
-        void give(segment&& s)
-        {
-            if (!s.buf || s.cap > max_capacity)
-                return;
-            s.size = 0;
-            s.clear_lines();
-            std::lock_guard<std::mutex> lock(mu_);
-            if (spare_.size() < max_spares)
-            {
-                spare_.push_back(std::move(s));
-                return;
-            }
-            auto smallest = std::min_element(spare_.begin(), spare_.end(),
-                                             [](const segment& a, const segment& b) { return a.cap < b.cap; });
-            if (smallest->cap < s.cap)
-                *smallest = std::move(s);
-        }
-        void clear()
-        {
-            std::vector<segment> gone;
-            std::lock_guard<std::mutex> lock(mu_);
-            gone.swap(spare_);
-        }
-
-    private:
-        static constexpr std::size_t max_spares = 2;
-        std::mutex mu_;
-        std::vector<segment> spare_;
-    };
-
-    struct batch_storage
-    {
-        segment seg;
-        std::shared_ptr<segment_pool> pool;
-        batch_storage() = default;
-        batch_storage(const batch_storage&) = delete;
-        batch_storage& operator=(const batch_storage&) = delete;
-        ~batch_storage()
-        {
-            if (pool)
-                pool->give(std::move(seg));
-        }
-    };
-
-#if defined(__SSE2__)
-    /// Bit i is set when p[i] is '\n', for i in [0, 64).
-    static std::uint64_t newline_mask(const char* p) noexcept
-    {
-        const __m128i nl = _mm_set1_epi8('\n');
-        auto* q = reinterpret_cast<const __m128i*>(p);
-        auto m0 = static_cast<std::uint64_t>(
-            static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(q), nl))));
-        auto m1 = static_cast<std::uint64_t>(
-            static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(q + 1), nl))));
-        auto m2 = static_cast<std::uint64_t>(
-            static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(q + 2), nl))));
-        auto m3 = static_cast<std::uint64_t>(
-            static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(q + 3), nl))));
-        return m0 | (m1 << 16) | (m2 << 32) | (m3 << 48);
+        pb_ = r.line;
+        scan_ = ready_;
     }
-#endif
+
+    /// `split` in general: each line the scanner finds is observed, then
+    /// stored within the policy.
+    template <class F>
+    void split_scanned(F& observe)
+    {
+        const char* const base = segs_.back().buf.get();
+        std::size_t ls = pb_;
+        const std::size_t p = scanner_.resume(base, scan_, ready_);
+        if (p != scan_)
+            ls = p; // skipped the '\n' of a "\r\n"
+        pb_ = scanner_.each_line(base, ls, p, ready_, [&](std::size_t line, std::size_t stop, std::size_t next) {
+            pb_ = scan_ = next; // consistent even if `observe` throws
+            observe(std::string_view(base + line, stop - line));
+            store(line, stop - line);
+        });
+        scan_ = ready_;
+    }
 
     void shift(std::size_t d) noexcept
     {
@@ -588,9 +341,7 @@ private:
         segment n = pool_->get(cap);
         if (old)
         {
-            std::size_t carry = old->size - pb_;
-            std::memcpy(n.buf.get(), old->buf.get() + pb_, carry);
-            n.size = carry;
+            n.carry_from(*old, pb_);
             shift(pb_);
             if (old->live() == 0)
             {
@@ -630,40 +381,13 @@ private:
         }
         if (bounded_ && t.live() != 0 && 2 * t.bytes < pb_)
         {
-            // Mostly dropped lines: compact in place.
-            compact(t);
+            // Mostly dropped lines: move the queued lines and the partial
+            // line down over the dead bytes between them.
+            shift(pb_ - t.compact(pb_));
             if (t.cap - t.size >= want)
                 return;
         }
         open_tail(std::max({hint_, need, 2 * carry}), &t);
-    }
-
-    /// Moves the tail's queued lines and its partial line down over the dead
-    /// bytes between them.
-    void compact(segment& t)
-    {
-        char* b = t.buf.get();
-        std::size_t w = 0;
-        span_array lines;
-        lines.reserve(t.live());
-        for (std::size_t i = t.head; i < t.lines.size(); ++i)
-        {
-            line_span sp = t.lines[i];
-            std::memmove(b + w, b + sp.offset, sp.size);
-            lines.push_back(line_span{w, sp.size});
-            w += sp.size;
-        }
-        std::vector<seq_run> runs;
-        for (std::size_t r = t.run_head; r < t.runs.size(); ++r)
-            runs.push_back(seq_run{t.runs[r].first > t.head ? t.runs[r].first - t.head : 0, t.runs[r].seq});
-        const std::size_t carry = t.size - pb_;
-        std::memmove(b + w, b + pb_, carry);
-        shift(pb_ - w);
-        t.size = w + carry;
-        t.lines.swap(lines);
-        t.head = 0;
-        t.runs.swap(runs);
-        t.run_head = 0;
     }
 
     /// Whether a line of `n` bytes can join the queue as it is.
@@ -673,12 +397,10 @@ private:
                (!policy_.max_bytes || n <= *policy_.max_bytes - bytes_);
     }
 
-    void add(segment& t, std::size_t off, std::size_t len)
+    /// Queues the tail's line [off, off + len).
+    void add(std::size_t off, std::size_t len)
     {
-        if (t.runs.empty() || t.runs.back().seq != seq_)
-            t.runs.push_back(seq_run{t.lines.size(), seq_});
-        t.lines.push_back(line_span{off, len});
-        t.bytes += len;
+        segs_.back().add(off, len, seq_);
         ++count_;
         bytes_ += len;
     }
@@ -697,7 +419,7 @@ private:
             }
             return;
         }
-        add(segs_.back(), off, len);
+        add(off, len);
     }
 
     bool store_over_limit(std::size_t off, std::size_t len)
@@ -725,7 +447,7 @@ private:
         }
         while (count_ != 0 && !fits(len))
             drop_front();
-        add(segs_.back(), off, len);
+        add(off, len);
         return true;
     }
 
@@ -746,29 +468,23 @@ private:
     void drop_front()
     {
         segment& f = segs_.front();
-        const std::size_t len = f.lines[f.head].size;
-        ++f.head;
-        f.bytes -= len;
+        const std::size_t len = f.drop_first();
         --count_;
         bytes_ -= len;
-        if (f.head == f.lines.size())
-        {
-            if (segs_.size() > 1)
-            {
-                pool_->give(std::move(f));
-                segs_.pop_front();
-            }
-            else
-                f.clear_lines(); // the tail: its text stays (the partial line)
+        if (f.live() != 0)
             return;
+        if (segs_.size() > 1)
+        {
+            pool_->give(std::move(f));
+            segs_.pop_front();
         }
-        while (f.run_head + 1 < f.runs.size() && f.runs[f.run_head + 1].first <= f.head)
-            ++f.run_head;
+        else
+            f.clear_lines(); // the tail: its text stays (the partial line)
     }
 
     output_buffer_policy policy_;
     bool bounded_;
-    bool cr_mode_;
+    line_scanner scanner_; ///< the terminator rules, and carriage_return mode's pending "\r\n"
     std::atomic<bool> truncated_{false};
     bool discard_ = false; ///< error mode: a limit was hit, nothing more is kept
     bool refused_ = false;
@@ -783,7 +499,6 @@ private:
     std::size_t pb_ = 0;
     std::size_t scan_ = 0;
     std::size_t ready_ = 0;
-    bool skip_lf_ = false; ///< carriage_return mode: the text so far ended with '\r'
     std::uint64_t seq_ = 0;
 };
 

@@ -5,10 +5,11 @@
 #ifndef BOOST_PROCESSKIT_SRC_CORE_LINE_SPLITTER_HPP
 #define BOOST_PROCESSKIT_SRC_CORE_LINE_SPLITTER_HPP
 
+#include "line_scan.hpp"
+
 #include <boost/processkit/command.hpp>
 
 #include <cstddef>
-#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -26,10 +27,11 @@ namespace detail {
 class line_splitter
 {
 public:
-    explicit line_splitter(line_terminator t) noexcept : cr_mode_(t == line_terminator::carriage_return) {}
+    explicit line_splitter(line_terminator t) noexcept : scan_(t) {}
 
     /// Feeds a chunk; calls emit(std::string_view line) for every complete
-    /// line, terminator stripped.
+    /// line, terminator stripped, with the rules of `line_scanner`
+    /// (line_scan.hpp):
     ///
     /// newline mode: '\n' ends a line and one '\r' right before it is dropped
     /// (also when "\r" and "\n" arrive in different chunks).
@@ -38,10 +40,32 @@ public:
     template <class F>
     void feed(std::string_view chunk, F&& emit)
     {
-        if (cr_mode_)
-            feed_cr(chunk, emit);
-        else
-            feed_nl(chunk, emit);
+        const char* const text = chunk.data();
+        const std::size_t end = chunk.size();
+        std::size_t p = scan_.resume(text, 0, end);
+        if (p == end)
+            return;
+        if (!buf_.empty())
+        {
+            // The first line continues the carried data.
+            line_end le;
+            if (!scan_.find(text, p, p, end, le, buf_.back() == '\r'))
+            {
+                buf_.append(text + p, end - p);
+                return;
+            }
+            buf_.append(text + p, le.stop - p);
+            if (le.drop_carried_cr)
+                buf_.pop_back();
+            p = le.next;
+            clear_on_exit guard{buf_};
+            emit(std::string_view(buf_));
+        }
+        p = scan_.each_line(text, p, p, end, [&](std::size_t line, std::size_t stop, std::size_t) {
+            emit(std::string_view(text + line, stop - line));
+        });
+        if (p != end)
+            buf_.assign(text + p, end - p);
     }
 
     /// At EOF: emits the unterminated rest if non-empty (a lone pending '\r'
@@ -50,7 +74,7 @@ public:
     template <class F>
     void finish(F&& emit)
     {
-        skip_lf_ = false;
+        scan_.reset();
         if (buf_.empty())
             return;
         clear_on_exit guard{buf_};
@@ -71,97 +95,8 @@ private:
         ~clear_on_exit() { s.clear(); }
     };
 
-    template <class F>
-    void emit_carried(const char* p, std::size_t n, bool strip_cr, F& emit)
-    {
-        buf_.append(p, n);
-        if (strip_cr && !buf_.empty() && buf_.back() == '\r')
-            buf_.pop_back();
-        clear_on_exit guard{buf_};
-        emit(std::string_view(buf_));
-    }
-
-    template <class F>
-    void feed_nl(std::string_view chunk, F& emit)
-    {
-        const char* p = chunk.data();
-        const char* const end = p + chunk.size();
-        if (p == end)
-            return;
-        if (!buf_.empty())
-        {
-            auto* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
-            if (!nl)
-            {
-                buf_.append(p, end);
-                return;
-            }
-            const char* next = nl + 1;
-            emit_carried(p, static_cast<std::size_t>(nl - p), true, emit);
-            p = next;
-        }
-        while (p != end)
-        {
-            auto* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
-            if (!nl)
-            {
-                buf_.assign(p, end);
-                return;
-            }
-            const char* e = (nl != p && nl[-1] == '\r') ? nl - 1 : nl;
-            const char* line = p;
-            p = nl + 1;
-            emit(std::string_view(line, static_cast<std::size_t>(e - line)));
-        }
-    }
-
-    static const char* find_terminator(const char* p, const char* end) noexcept
-    {
-        while (p != end && *p != '\n' && *p != '\r')
-            ++p;
-        return p;
-    }
-
-    template <class F>
-    void feed_cr(std::string_view chunk, F& emit)
-    {
-        const char* p = chunk.data();
-        const char* const end = p + chunk.size();
-        if (p == end)
-            return;
-        if (skip_lf_)
-        {
-            skip_lf_ = false;
-            if (*p == '\n')
-                ++p;
-        }
-        while (p != end)
-        {
-            const char* t = find_terminator(p, end);
-            if (t == end)
-            {
-                buf_.append(p, end);
-                return;
-            }
-            const char* line = p;
-            p = t + 1;
-            if (*t == '\r')
-            {
-                if (p == end)
-                    skip_lf_ = true; // a '\n' opening the next chunk belongs to this '\r'
-                else if (*p == '\n')
-                    ++p;
-            }
-            if (buf_.empty())
-                emit(std::string_view(line, static_cast<std::size_t>(t - line)));
-            else
-                emit_carried(line, static_cast<std::size_t>(t - line), false, emit);
-        }
-    }
-
     std::string buf_; ///< the unterminated rest carried to the next chunk
-    bool cr_mode_;
-    bool skip_lf_ = false; ///< carriage_return mode: the last chunk ended with '\r'
+    line_scanner scan_;
 };
 
 } // namespace detail

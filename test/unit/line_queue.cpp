@@ -251,3 +251,247 @@ BOOST_AUTO_TEST_CASE(sequence_numbers_follow_the_lines)
     BOOST_TEST(b[1] == "d");
     BOOST_TEST(q.empty());
 }
+
+// ---------------------------------------------------------------------------
+// The terminator rules (line_scan.hpp), shared by line_splitter and
+// line_queue: every short text over {'a', '\r', '\n'}, cut at every place
+// (two and three pieces, and byte by byte), against a whole-text statement
+// of the rules written here.
+
+namespace {
+
+using pk::detail::line_end;
+using pk::detail::line_scanner;
+
+// The lines of `s` as a whole; `rest` gets the unterminated rest (what
+// partial() shows before finish).
+lines_t rules(line_terminator t, std::string_view s, std::string& rest)
+{
+    lines_t out;
+    std::string cur;
+    for (std::size_t i = 0; i < s.size(); ++i)
+    {
+        const char c = s[i];
+        if (t == line_terminator::newline && c == '\n')
+        {
+            if (!cur.empty() && cur.back() == '\r')
+                cur.pop_back(); // one '\r' right before the '\n'
+            out.push_back(cur);
+            cur.clear();
+        }
+        else if (t == line_terminator::carriage_return && (c == '\r' || c == '\n'))
+        {
+            out.push_back(cur);
+            cur.clear();
+            if (c == '\r' && i + 1 < s.size() && s[i + 1] == '\n')
+                ++i; // "\r\n" ends one line
+        }
+        else
+            cur += c;
+    }
+    rest = cur;
+    if (!cur.empty())
+        out.push_back(cur); // at the end: a lone '\r' in newline mode is content
+    return out;
+}
+
+// The ways to cut a text of n bytes: cut points, in order.
+std::vector<std::vector<std::size_t>> cuttings(std::size_t n)
+{
+    std::vector<std::vector<std::size_t>> all{{}};
+    for (std::size_t i = 1; i < n; ++i)
+    {
+        all.push_back({i});
+        for (std::size_t j = i + 1; j < n; ++j)
+            all.push_back({i, j});
+    }
+    std::vector<std::size_t> each;
+    for (std::size_t i = 1; i < n; ++i)
+        each.push_back(i);
+    all.push_back(each);
+    return all;
+}
+
+std::vector<std::string_view> pieces(std::string_view s, const std::vector<std::size_t>& cuts)
+{
+    std::vector<std::string_view> out;
+    std::size_t at = 0;
+    for (std::size_t c : cuts)
+    {
+        out.push_back(s.substr(at, c - at));
+        at = c;
+    }
+    out.push_back(s.substr(at));
+    return out;
+}
+
+// What line_splitter, line_queue's general split (observed) and, in newline
+// mode, its fast path (not observed: the lines are read back) make of the
+// pieces; "" when they agree with `rules`, else what differs.
+std::string check_pieces(line_terminator t, std::string_view text, const std::vector<std::string_view>& ps)
+{
+    std::string rest;
+    const lines_t expected = rules(t, text, rest);
+    lines_t got;
+    auto emit = [&](std::string_view l) { got.emplace_back(l); };
+    line_splitter s(t);
+    for (auto p : ps)
+        s.feed(p, emit);
+    if (s.partial() != rest)
+        return "line_splitter partial";
+    s.finish(emit);
+    if (got != expected)
+        return "line_splitter lines";
+    for (bool observed : {true, false})
+    {
+        if (!observed && t == line_terminator::carriage_return)
+            continue;
+        line_queue q(unbounded, t);
+        got.clear();
+        for (auto p : ps)
+        {
+            q.append_text(p);
+            if (observed)
+                q.split(emit);
+            else
+                q.split(line_queue::ignore_lines{});
+        }
+        if (q.partial() != rest)
+            return observed ? "line_queue partial (observed)" : "line_queue partial (fast path)";
+        if (observed)
+            q.finish(emit);
+        else
+            q.finish(line_queue::ignore_lines{});
+        lines_t queued;
+        while (!q.empty())
+            queued.push_back(q.pop());
+        if ((observed && got != expected) || queued != expected)
+            return observed ? "line_queue lines (observed)" : "line_queue lines (fast path)";
+    }
+    return "";
+}
+
+std::string printable(std::string_view s)
+{
+    std::string out;
+    for (char c : s)
+        out += c == '\r' ? std::string("\\r") : c == '\n' ? std::string("\\n") : std::string(1, c);
+    return out;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(terminator_rules_hold_for_every_short_text_and_cut)
+{
+    const char alphabet[] = {'a', '\r', '\n'};
+    std::size_t checked = 0;
+    for (std::size_t n = 1; n <= 6; ++n)
+    {
+        const auto cuts = cuttings(n);
+        std::size_t count = 1;
+        for (std::size_t i = 0; i < n; ++i)
+            count *= 3;
+        for (std::size_t k = 0; k < count; ++k)
+        {
+            std::string text;
+            for (std::size_t i = 0, v = k; i < n; ++i, v /= 3)
+                text += alphabet[v % 3];
+            for (auto t : {line_terminator::newline, line_terminator::carriage_return})
+                for (const auto& c : cuts)
+                {
+                    std::string problem = check_pieces(t, text, pieces(text, c));
+                    ++checked;
+                    if (!problem.empty())
+                    {
+                        std::string where;
+                        for (std::size_t x : c)
+                            where += " " + std::to_string(x);
+                        BOOST_ERROR(problem << ": \"" << printable(text) << "\" cut at{" << where << " }, "
+                                            << (t == line_terminator::newline ? "newline" : "carriage_return"));
+                        return;
+                    }
+                }
+        }
+    }
+    BOOST_TEST(checked > 20000u);
+}
+
+BOOST_AUTO_TEST_CASE(crlf_split_across_pieces)
+{
+    // newline mode: the carried "\r" is dropped when "\n" opens the next piece.
+    for (auto t : {line_terminator::newline, line_terminator::carriage_return})
+    {
+        const std::vector<std::string_view> ps = {"one\r", "\ntwo\r", "\r\n", "\nthree"};
+        BOOST_TEST(check_pieces(t, "one\r\ntwo\r\r\n\nthree", ps) == "");
+    }
+    lines_t out;
+    auto emit = [&](std::string_view l) { out.emplace_back(l); };
+    line_splitter nl(line_terminator::newline);
+    nl.feed("x\r", emit);
+    nl.feed("\n", emit);
+    nl.feed("\r", emit);
+    BOOST_TEST(nl.partial() == "\r");
+    nl.finish(emit); // a lone '\r' at the end is content
+    BOOST_TEST(out == (lines_t{"x", "\r"}));
+
+    line_queue q(unbounded, line_terminator::carriage_return);
+    out.clear();
+    q.append_text("50%\r");
+    q.split(emit);
+    BOOST_TEST(q.partial() == "");
+    q.append_text(""); // an empty read keeps the pending "\r\n"
+    q.split(emit);
+    q.append_text("\n60%\r");
+    q.split(emit);
+    q.append_text("\n");
+    q.split(emit);
+    q.finish(emit);
+    BOOST_TEST(out == (lines_t{"50%", "60%"}));
+    BOOST_TEST(q.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(line_scanner_on_its_own)
+{
+    line_end le{};
+    // newline mode: the '\r' before '\n' is dropped, from the line's start on.
+    line_scanner nl(line_terminator::newline);
+    const std::string_view a = "ab\r\ncd";
+    BOOST_TEST_REQUIRE(nl.find(a.data(), 0, 0, a.size(), le));
+    BOOST_TEST(le.stop == 2u);
+    BOOST_TEST(le.next == 4u);
+    BOOST_TEST(!le.drop_carried_cr);
+    BOOST_TEST(!nl.find(a.data(), 4, 4, a.size(), le));
+    // [line, from) already scanned: the '\r' at from - 1 still belongs to the line.
+    BOOST_TEST_REQUIRE(nl.find(a.data(), 0, 3, a.size(), le));
+    BOOST_TEST(le.stop == 2u);
+    // A '\n' opening the text, after carried text ending with '\r'.
+    const std::string_view b = "\nx";
+    BOOST_TEST_REQUIRE(nl.find(b.data(), 0, 0, b.size(), le, true));
+    BOOST_TEST(le.stop == 0u);
+    BOOST_TEST(le.drop_carried_cr);
+    BOOST_TEST_REQUIRE(nl.find(b.data(), 0, 0, b.size(), le, false));
+    BOOST_TEST(!le.drop_carried_cr);
+    // newline mode never skips a '\n' opening a piece.
+    BOOST_TEST(nl.resume(b.data(), 0, b.size()) == 0u);
+
+    // carriage_return mode: a '\r' ending a piece ends its line, and the
+    // '\n' opening the next piece is skipped -- once.
+    line_scanner cr(line_terminator::carriage_return);
+    const std::string_view c = "p\rq\r\nr\n\r";
+    std::vector<std::pair<std::size_t, std::size_t>> ends;
+    std::size_t rest =
+        cr.each_line(c.data(), 0, 0, c.size(), [&](std::size_t line, std::size_t stop, std::size_t next) {
+            ends.emplace_back(line, stop);
+            BOOST_TEST(next > stop);
+        });
+    BOOST_TEST(rest == c.size());
+    BOOST_TEST((ends == std::vector<std::pair<std::size_t, std::size_t>>{{0, 1}, {2, 3}, {5, 6}, {7, 7}}));
+    const std::string_view d = "\n\ns";
+    BOOST_TEST(cr.resume(d.data(), 0, 0) == 0u); // an empty piece keeps the pending '\n'
+    BOOST_TEST(cr.resume(d.data(), 0, d.size()) == 1u);
+    BOOST_TEST(cr.resume(d.data(), 1, d.size()) == 1u); // only once
+    // The final '\r' again; then the end of the stream forgets it.
+    BOOST_TEST_REQUIRE(cr.find(c.data(), 7, 7, c.size(), le));
+    cr.reset();
+    BOOST_TEST(cr.resume(d.data(), 0, d.size()) == 0u);
+}
