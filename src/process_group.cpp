@@ -9,6 +9,7 @@
 #include <boost/processkit/process_group.hpp>
 
 #include "backend/group_backend.hpp"
+#include "core/poll_schedule.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -81,29 +82,24 @@ void group_backend::adopt_run_child(std::shared_ptr<child_record> child, int pgi
 
 bool group_backend::wait_empty(clock::time_point deadline)
 {
-    // Killed members are usually gone within a millisecond; the thorough
-    // check (a walk of the process table) runs only every few milliseconds.
-    auto next_thorough = clock::now() + std::chrono::milliseconds(2);
+    poll_schedule schedule;
     for (;;)
     {
-        bool thorough = clock::now() >= next_thorough;
-        if (thorough)
-            next_thorough = clock::now() + std::chrono::milliseconds(5);
-        if (tree_empty(thorough))
+        if (tree_empty(schedule.thorough(clock::now())))
             return true;
         if (clock::now() > deadline)
             return false;
-        std::this_thread::sleep_for(std::chrono::microseconds(200));
+        std::this_thread::sleep_for(schedule.pause());
     }
 }
 
-error kill_tree(group_backend& g) noexcept
+error kill_tree(group_backend& g, bool wait) noexcept
 {
-    auto deadline = group_backend::clock::now() + g.options.teardown_timeout;
+    auto deadline = group_backend::clock::now() + (wait ? g.options.teardown_timeout : std::chrono::milliseconds(0));
     bool empty = false;
     if (error e = g.begin_kill(empty))
     {
-        (void)g.end_kill(false);
+        (void)g.end_kill(false, true);
         return e;
     }
     try
@@ -113,7 +109,8 @@ error kill_tree(group_backend& g) noexcept
     catch (const std::bad_alloc&)
     {
     }
-    return g.end_kill(empty);
+    g.gave_up = g.gave_up || !empty;
+    return g.end_kill(empty, true);
 }
 
 void close_group(group_backend& g) noexcept
@@ -122,7 +119,7 @@ void close_group(group_backend& g) noexcept
     if (g.closed)
         return;
     g.closed = true;
-    kill_tree(g);
+    kill_tree(g, !g.gave_up); // a tree that outlived one full wait is not waited for again
     g.release();
 }
 

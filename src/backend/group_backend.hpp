@@ -45,6 +45,9 @@ public:
     const process_group_options options;
     mutable std::mutex mu;
     bool closed = false;
+    /// A teardown timed out: the tree did not die (a member stuck in the
+    /// kernel); the final close then kills without waiting again.
+    bool gave_up = false;
     /// Direct children not yet known to be reaped.
     std::vector<std::shared_ptr<child_record>> children;
 
@@ -71,7 +74,13 @@ public:
     /// After the wait: reaps what the kill left to this process and gives
     /// back what the members borrowed (the terminal). `empty`: the wait
     /// succeeded; if not, the error says what was still populated.
-    virtual error end_kill(bool empty) noexcept = 0;
+    /// `may_block`: orphans on their way to this subreaper are waited for
+    /// here (up to orphan_patience); else they are left to
+    /// reap_pending_orphans().
+    virtual error end_kill(bool empty, bool may_block) noexcept = 0;
+    /// One look at the orphans an end_kill(…, false) left: reaps the ones
+    /// handed over meanwhile; true once none is left.
+    virtual bool reap_pending_orphans() noexcept { return true; }
     /// Like wait_empty, without blocking: completes with whether the tree is
     /// empty, on `ex`, by `deadline` at the latest. Called without `mu`
     /// held (it takes it for each check). The default polls tree_empty() on
@@ -113,8 +122,9 @@ protected:
 };
 
 /// begin_kill, wait (bounded by the teardown timeout), end_kill. Caller holds
-/// g.mu. Never throws.
-error kill_tree(group_backend& g) noexcept;
+/// g.mu. Never throws. After a teardown that timed out, close_group() does
+/// not wait a second time (`gave_up`).
+error kill_tree(group_backend& g, bool wait = true) noexcept;
 /// Tears the group down for good: kill_tree, then release. Takes g.mu.
 void close_group(group_backend& g) noexcept;
 /// kill_tree without blocking the calling thread (src/ops/teardown.cpp):

@@ -66,10 +66,13 @@ bool pgroups_populated(const std::vector<int>& pgids, std::chrono::steady_clock:
 /// setsid() (or setpgid) and left. Found through parentage, so only while
 /// the chain of parents back to a root is alive.
 std::vector<int> descendants_outside(const std::vector<int>& roots, const std::vector<int>& pgids);
-/// After a kill: reaps the `orphans` that were reparented to us. One whose
-/// dying parent has not handed it over yet is retried for up to a second
-/// when `subreaper`; else one look. Empties `orphans`.
-void reap_orphans(std::vector<process_ref>& orphans, bool subreaper);
+/// After a kill: reaps the `orphans` that were reparented to us, and drops
+/// the ones someone else reaped. One whose dying parent has not handed it
+/// over yet is looked at again for up to `patience` (0: one look). Returns
+/// whether none is left; the rest stay in `orphans`.
+bool reap_orphans(std::vector<process_ref>& orphans, std::chrono::nanoseconds patience);
+/// How long a subreaper waits for orphans on their way to it.
+inline constexpr std::chrono::seconds orphan_patience{1};
 /// Reaps our zombie children (as a subreaper) that `ours` claims and that
 /// nobody holds (is_held) and that are not in `skip` (the group's direct
 /// children: their handles reap them): members forked while a kill was under

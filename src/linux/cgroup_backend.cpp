@@ -162,7 +162,19 @@ public:
         return cgroup_wait_empty(dir_, std::max(left, std::chrono::milliseconds(0)));
     }
 
-    error end_kill(bool empty) noexcept override
+    bool reap_pending_orphans() noexcept override
+    {
+        try
+        {
+            return reap_orphans(orphans_, std::chrono::seconds(0));
+        }
+        catch (const std::bad_alloc&)
+        {
+            return true;
+        }
+    }
+
+    error end_kill(bool empty, bool may_block) noexcept override
     {
         // Everything in the cgroup is dead: owned direct children are zombies now.
         for (auto& c : children)
@@ -171,7 +183,9 @@ public:
         try
         {
             prune_children(false);
-            reap_orphans(orphans_, subreaper_);
+            if (!reap_orphans(orphans_, subreaper_ && may_block ? orphan_patience : std::chrono::seconds(0)) &&
+                (!subreaper_ || may_block))
+                orphans_.clear(); // not ours, or waited for long enough
             if (subreaper_ && dir_.dirfd >= 0)
             {
                 std::string entry = "0::" + dir_.path.substr(host_cgroup().mount.size()) + "\n";

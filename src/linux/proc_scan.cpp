@@ -209,19 +209,18 @@ std::vector<int> descendants_outside(const std::vector<int>& roots, const std::v
     return out;
 }
 
-void reap_orphans(std::vector<process_ref>& orphans, bool subreaper)
+bool reap_orphans(std::vector<process_ref>& orphans, std::chrono::nanoseconds patience)
 {
     using clock = std::chrono::steady_clock;
-    auto deadline = subreaper ? clock::now() + std::chrono::seconds(1) : clock::now();
-    while (!orphans.empty())
+    auto deadline = clock::now() + patience;
+    for (;;)
     {
         orphans.erase(std::remove_if(orphans.begin(), orphans.end(), [](process_ref& r) { return r.reap_if_orphan(); }),
                       orphans.end());
         if (orphans.empty() || clock::now() >= deadline)
-            break;
+            return orphans.empty();
         std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
-    orphans.clear();
 }
 
 namespace {

@@ -129,11 +129,25 @@ public:
         return !populated;
     }
 
-    error end_kill(bool empty) noexcept override
+    bool reap_pending_orphans() noexcept override
     {
         try
         {
-            reap_orphans(orphans_, subreaper_);
+            return reap_orphans(orphans_, std::chrono::seconds(0));
+        }
+        catch (const std::bad_alloc&)
+        {
+            return true;
+        }
+    }
+
+    error end_kill(bool empty, bool may_block) noexcept override
+    {
+        try
+        {
+            if (!reap_orphans(orphans_, subreaper_ && may_block ? orphan_patience : std::chrono::seconds(0)) &&
+                (!subreaper_ || may_block))
+                orphans_.clear(); // not ours, or waited for long enough
             if (subreaper_)
                 reap_strays(direct_, [&](int pid) {
                     return std::find(pgids_.begin(), pgids_.end(), pgid_of(pid)) != pgids_.end();

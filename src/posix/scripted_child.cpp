@@ -80,7 +80,7 @@ public:
         return {};
     }
     bool tree_empty(bool) override { return proc_->ended(); }
-    error end_kill(bool) noexcept override { return {}; }
+    error end_kill(bool, bool) noexcept override { return {}; }
     void release() noexcept override {}
     // Nothing is ever spawned into it (it is never a user's group).
     void prepare_join(join_plan&) override {}

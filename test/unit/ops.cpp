@@ -19,6 +19,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -348,6 +349,83 @@ BOOST_AUTO_TEST_CASE(an_unknown_encoding_spawns_nothing)
         pk::detail::start_live(ctx.get_executor(), pk::command("tool").stderr_encoding("nope"), kids.source());
     BOOST_TEST(started.error().code() == pk::errc::invalid_argument);
     BOOST_TEST(kids.count() == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(teardown)
+
+// A tree that never dies (a member stuck in the kernel): every look says
+// populated.
+struct stuck_group final : pk::detail::group_backend
+{
+    explicit stuck_group(std::chrono::milliseconds timeout) : group_backend(options_with(timeout)) {}
+    static pk::process_group_options options_with(std::chrono::milliseconds timeout)
+    {
+        pk::process_group_options o;
+        o.teardown_timeout = timeout;
+        return o;
+    }
+    pk::mechanism mechanism() const noexcept override { return pk::mechanism::scripted; }
+    pk::error signal(pk::signal) override { return {}; }
+    pk::error freeze(bool) override { return {}; }
+    std::vector<pk::member_info> members() override { return {}; }
+    pk::error adopt(int) override { return {}; }
+    pk::error begin_kill(bool& empty) noexcept override
+    {
+        empty = false;
+        return {};
+    }
+    bool tree_empty(bool) override
+    {
+        ++looks;
+        return false;
+    }
+    pk::error end_kill(bool empty, bool) noexcept override
+    {
+        return empty ? pk::error() : pk::error(pk::errc::teardown_timeout);
+    }
+    void release() noexcept override {}
+    void prepare_join(pk::detail::join_plan&) override {}
+    void commit_join(pk::detail::join_plan&, pk::detail::child_record&) override {}
+    pk::result<std::shared_ptr<group_backend>> make_subgroup() override { return pk::errc::unsupported; }
+    int looks = 0;
+};
+
+BOOST_AUTO_TEST_CASE(a_stuck_tree_times_out_without_blocking_the_executor)
+{
+    auto g = std::make_shared<stuck_group>(100ms);
+    asio::io_context ctx;
+    std::optional<pk::error> got;
+    int ticks = 0; // a 1 ms timer on the same executor keeps running meanwhile
+    asio::steady_timer tick(ctx);
+    std::function<void()> arm = [&] {
+        tick.expires_after(1ms);
+        tick.async_wait([&](pk::error_code) {
+            if (!got && ++ticks < 10000)
+                arm();
+        });
+    };
+    arm();
+    pk::detail::async_kill_tree(ctx.get_executor(), g, [&](pk::error e) { got = std::move(e); });
+    ctx.run();
+    BOOST_TEST_REQUIRE(got.has_value());
+    BOOST_TEST(got->code() == pk::errc::teardown_timeout);
+    BOOST_TEST(ticks > 5); // the executor served the timer while the teardown waited
+    BOOST_TEST(g->gave_up);
+}
+
+BOOST_AUTO_TEST_CASE(the_final_close_does_not_wait_again_after_a_timeout)
+{
+    auto g = std::make_shared<stuck_group>(100ms);
+    {
+        std::lock_guard<std::mutex> lk(g->mu);
+        BOOST_TEST(pk::detail::kill_tree(*g).code() == pk::errc::teardown_timeout);
+    }
+    BOOST_TEST(g->gave_up);
+    g->looks = 0;
+    pk::detail::close_group(*g); // the destructors' path: kill, one look, release
+    BOOST_TEST(g->looks == 1);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
