@@ -42,13 +42,16 @@ enum class read_status
 /// write(2) that never raises SIGPIPE in this process (EPIPE is returned).
 ssize_t write_no_sigpipe(int fd, const char* data, std::size_t len) noexcept;
 
-/// The parent's (non-blocking) read end of a child's stdout or stderr.
-class pipe_reader
+/// What both ends of a pipe have: a non-blocking descriptor on the
+/// executor, waited for before each batch of reads or writes.
+template <asio::posix::descriptor_base::wait_type Ready>
+class pipe_end
 {
 public:
-    explicit pipe_reader(const asio::any_io_executor& ex) : d_(ex) {}
-    pipe_reader(const asio::any_io_executor& ex, unique_fd fd) : d_(ex, fd.release()) {}
+    explicit pipe_end(const asio::any_io_executor& ex) : d_(ex) {}
+    pipe_end(const asio::any_io_executor& ex, unique_fd fd) : d_(ex, fd.release()) {}
 
+    void assign(unique_fd fd) { d_.assign(fd.release()); }
     bool is_open() const noexcept { return d_.is_open(); }
     void close() noexcept
     {
@@ -56,12 +59,23 @@ public:
         d_.close(ignored);
     }
 
-    /// Completes `h(error_code)` once the pipe is readable (or has ended).
+    /// Completes `h(error_code)` once the pipe is ready (readable or ended;
+    /// writable or closed by the child).
     template <class Handler>
     void async_wait(Handler&& h)
     {
-        d_.async_wait(asio::posix::descriptor_base::wait_read, std::forward<Handler>(h));
+        d_.async_wait(Ready, std::forward<Handler>(h));
     }
+
+protected:
+    asio::posix::stream_descriptor d_;
+};
+
+/// The parent's (non-blocking) read end of a child's stdout or stderr.
+class pipe_reader : public pipe_end<asio::posix::descriptor_base::wait_read>
+{
+public:
+    using pipe_end::pipe_end;
 
     /// One read of at most `n` bytes into `p`.
     read_status read_some(char* p, std::size_t n, std::size_t& got) noexcept
@@ -81,9 +95,6 @@ public:
     /// A bigger kernel buffer, where the platform has one to grow (Linux
     /// F_SETPIPE_SZ). Best effort: the per-user pipe budget may refuse it.
     void grow_buffer(std::size_t bytes) noexcept;
-
-private:
-    asio::posix::stream_descriptor d_;
 };
 
 /// What one write_some() call did.
@@ -95,25 +106,10 @@ enum class write_status
 };
 
 /// The parent's (non-blocking) write end of a child's stdin.
-class pipe_writer
+class pipe_writer : public pipe_end<asio::posix::descriptor_base::wait_write>
 {
 public:
-    explicit pipe_writer(const asio::any_io_executor& ex) : d_(ex) {}
-
-    void assign(unique_fd fd) { d_.assign(fd.release()); }
-    bool is_open() const noexcept { return d_.is_open(); }
-    void close() noexcept
-    {
-        error_code ignored;
-        d_.close(ignored);
-    }
-
-    /// Completes `h(error_code)` once the pipe has room.
-    template <class Handler>
-    void async_wait(Handler&& h)
-    {
-        d_.async_wait(asio::posix::descriptor_base::wait_write, std::forward<Handler>(h));
-    }
+    using pipe_end::pipe_end;
 
     write_status write_some(const char* p, std::size_t n, std::size_t& wrote) noexcept
     {
@@ -128,9 +124,6 @@ public:
             return write_status::would_block;
         return write_status::closed;
     }
-
-private:
-    asio::posix::stream_descriptor d_;
 };
 
 /// Waits for a direct child to exit and reaps it. Watches the record's

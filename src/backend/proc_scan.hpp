@@ -70,7 +70,7 @@ std::vector<int> descendants_outside(const std::vector<int>& roots, const std::v
 /// the ones someone else reaped. One whose dying parent has not handed it
 /// over yet is looked at again for up to `patience` (0: one look). Returns
 /// whether none is left; the rest stay in `orphans`.
-bool reap_orphans(std::vector<process_ref>& orphans, std::chrono::nanoseconds patience);
+bool reap_orphans(std::vector<process_ref>& orphans, std::chrono::nanoseconds patience) noexcept;
 /// How long a subreaper waits for orphans on their way to it.
 inline constexpr std::chrono::seconds orphan_patience{1};
 /// Reaps our zombie children (as a subreaper) that `ours` claims and that

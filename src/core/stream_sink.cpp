@@ -52,14 +52,14 @@ stream_sink::stream_sink(const command& cmd, int which, product p, std::optional
     const auto& policy = cmd.buffer_policy();
     if (p == product::lines)
     {
-        queue_.emplace(policy, cmd.line_end_value());
+        queue_ = std::make_unique<line_queue>(policy, cmd.line_end_value());
         in_place_ = is_utf8_name(encoding_of(cmd, which));
         return;
     }
     if (policy.max_bytes || policy.max_lines)
-        bounded_.emplace(policy);
+        bounded_ = std::make_unique<byte_capture>(policy);
     if (tee_)
-        tee_split_.emplace(cmd.line_end_value());
+        tee_split_ = std::make_unique<line_splitter>(cmd.line_end_value());
 }
 
 std::pair<char*, std::size_t> stream_sink::prepare()

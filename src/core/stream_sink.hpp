@@ -110,13 +110,14 @@ private:
     std::optional<decoder> dec_;
     bool in_place_ = false;
     std::string decoded_;
-    // bytes
+    // bytes (the rarely used parts on the heap: a sink is one per stream of
+    // every run, idle or not)
     std::unique_ptr<char[]> chunk_; ///< the read buffer, allocated on the first byte
-    std::optional<byte_capture> bounded_;
+    std::unique_ptr<byte_capture> bounded_;
     growing_string unbounded_;
-    std::optional<line_splitter> tee_split_;
+    std::unique_ptr<line_splitter> tee_split_;
     // lines
-    std::optional<line_queue> queue_;
+    std::unique_ptr<line_queue> queue_;
     std::uint64_t seen_ = 0;
     bool limit_hit_ = false;
 };

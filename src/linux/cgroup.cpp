@@ -218,6 +218,16 @@ std::string fd_path(int dirfd)
     return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
 }
 
+// Removes `path` and the cgroups below it (a group_runner's run-N), if all
+// are empty: one try each, no wait (EBUSY while populated: then it is not
+// ours to judge).
+void remove_if_empty(const std::string& path)
+{
+    for (auto& s : sub_cgroups(path))
+        remove_if_empty(s);
+    ::rmdir(path.c_str());
+}
+
 // Empty cgroups left in `base` by processkit owners that died without
 // tearing down (a SIGKILLed owner): removed when this process first looks.
 void remove_stale(const std::string& base)
@@ -236,7 +246,7 @@ void remove_stale(const std::string& base)
     }
     ::closedir(d);
     for (auto& path : stale)
-        ::rmdir(path.c_str()); // EBUSY while populated: then it is not ours to judge
+        remove_if_empty(path);
 }
 
 // Parked empty cgroups of this process, removed at exit.

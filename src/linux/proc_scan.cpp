@@ -209,7 +209,7 @@ std::vector<int> descendants_outside(const std::vector<int>& roots, const std::v
     return out;
 }
 
-bool reap_orphans(std::vector<process_ref>& orphans, std::chrono::nanoseconds patience)
+bool reap_orphans(std::vector<process_ref>& orphans, std::chrono::nanoseconds patience) noexcept
 {
     using clock = std::chrono::steady_clock;
     auto deadline = clock::now() + patience;

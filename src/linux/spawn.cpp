@@ -14,6 +14,7 @@
 #include <climits>
 #include <cstdint>
 #include <csignal>
+#include <string_view>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -273,6 +274,16 @@ int clone_child(const spawn_request& req, child_args& args, void* stack, int& pi
 }
 
 } // namespace
+
+error_code spawn_error_code(const spawn_outcome& out) noexcept
+{
+    const std::string_view step = out.step ? out.step : "";
+    if (step == "chdir")
+        return errc::bad_working_directory;
+    if (step == "execve" && out.ec == error_code(ENOENT, boost::system::system_category()))
+        return errc::program_not_found;
+    return out.ec;
+}
 
 spawn_outcome spawn(const spawn_request& req) noexcept
 {

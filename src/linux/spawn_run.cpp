@@ -111,17 +111,11 @@ error spawn_error(const command& cmd, const spawn_plan& plan, const spawn_outcom
     diagnostics d;
     d.program = cmd.program();
     d.step = out.step ? out.step : "spawn";
-    error_code ec = out.ec;
-    std::string_view step = d.step;
+    error_code ec = spawn_error_code(out);
     struct stat st;
-    if (step == "chdir")
-        ec = errc::bad_working_directory;
-    else if (step == "execve" && ec == error_code(ENOENT, boost::system::system_category()))
-    {
-        ec = errc::program_not_found;
+    if (ec == errc::program_not_found)
         d.detail = plan.path;
-    }
-    else if (step == "execve" && ec == error_code(EACCES, boost::system::system_category()) &&
+    else if (d.step == "execve" && ec == error_code(EACCES, boost::system::system_category()) &&
              ::stat(plan.path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
     {
         // execve says EACCES for a directory: say what is wrong instead.

@@ -148,8 +148,6 @@ void cancel_waiter(live_state& s, List& list, std::uint64_t id, Value empty)
         }
 }
 
-} // namespace
-
 finished make_finished(live_state& s)
 {
     finished f;
@@ -174,6 +172,8 @@ finished make_finished(live_state& s)
     }
     return f;
 }
+
+} // namespace
 
 void deliver_finish(live_state& s)
 {

@@ -46,7 +46,6 @@ struct live_state : std::enable_shared_from_this<live_state>
     std::optional<process_group> group;
     std::shared_ptr<child_record> record;
     int pid = -1;
-    bool closed = false; ///< the handle was destroyed: everything is torn down
 
     struct stream
     {

@@ -47,6 +47,16 @@ void group_runner::async_capture(asio::any_io_executor ex, command cmd,
                           detail::spawn_source(group_->options, group_));
 }
 
+result<running_process> process_group::start(asio::any_io_executor ex, command cmd)
+{
+    return group_runner(*this).start(std::move(ex), std::move(cmd));
+}
+
+result<running_process> process_group::start(command cmd)
+{
+    return start(detail::background_executor(), std::move(cmd));
+}
+
 result<running_process> start(asio::any_io_executor ex, command cmd)
 {
     return start(std::move(ex), std::move(cmd), {});

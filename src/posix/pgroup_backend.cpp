@@ -129,17 +129,7 @@ public:
         return !populated;
     }
 
-    bool reap_pending_orphans() noexcept override
-    {
-        try
-        {
-            return reap_orphans(orphans_, std::chrono::seconds(0));
-        }
-        catch (const std::bad_alloc&)
-        {
-            return true;
-        }
-    }
+    bool reap_pending_orphans() noexcept override { return reap_orphans(orphans_, std::chrono::seconds(0)); }
 
     error end_kill(bool empty, bool may_block) noexcept override
     {

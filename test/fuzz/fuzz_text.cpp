@@ -4,7 +4,7 @@
 
 // libFuzzer target: the text pipeline a child's output goes through. Bytes
 // are checked as UTF-8 (utf8.hpp) or converted (decoder), split into lines
-// (line_splitter, and line_queue's in-place split as the live streams use
+// (line_splitter, and line_queue's in-place split as the live streams' sink uses
 // it) and queued within an output_buffer_policy. Every result is compared
 // with a plain reference written here, not merely run:
 //
@@ -14,7 +14,7 @@
 //   was chunked (the header's one exception: glibc's UTF-7 on invalid input);
 //   for UTF-8 it is exactly sanitize_utf8 of the whole input;
 // - line_splitter gives the reference lines, whatever the chunking;
-// - line_queue, fed the way src/linux/live.cpp feeds it (read into prepare(),
+// - line_queue, fed through stream_sink as src/ops/live_streams.cpp feeds it (read into prepare(),
 //   accept the valid UTF-8 prefix, else decode; split; at EOF decode the
 //   rest and finish), observes the reference lines, hands out what a plain
 //   model of the policy holds (consumed at random by pop and take_batch),
@@ -30,6 +30,7 @@
 #include "../../src/core/decoder.hpp"
 #include "../../src/core/line_splitter.hpp"
 #include "../../src/core/line_queue.hpp"
+#include "../../src/core/stream_sink.hpp"
 #include "../../src/core/utf8.hpp"
 #include "policy_model.hpp"
 
@@ -40,6 +41,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <deque>
 #include <optional>
 #include <string>
@@ -343,52 +345,6 @@ void check_splitter(line_terminator t, std::string_view text, const chunker& ch)
 
 using model = pk_test::policy_model;
 
-/// One output stream of a live process, fed as src/linux/live.cpp feeds it
-/// (check_text, decode_unchecked, split_text, end_stream).
-struct stream
-{
-    line_queue queue;
-    bool utf8_mode;
-    decoder dec;
-    std::string decoded;
-
-    void decode_unchecked()
-    {
-        auto raw = queue.unchecked();
-        if (raw.empty())
-            return;
-        decoded.clear();
-        dec.feed(raw, decoded);
-        queue.discard_unchecked();
-        queue.append_text(decoded);
-    }
-    void check_text()
-    {
-        if (utf8_mode)
-        {
-            auto raw = queue.unchecked();
-            bool invalid = false;
-            queue.accept(pk::detail::valid_utf8_prefix(raw.data(), raw.size(), invalid));
-            if (!invalid)
-                return;
-            utf8_mode = false;
-        }
-        decode_unchecked();
-    }
-    void end()
-    {
-        if (utf8_mode && !queue.unchecked().empty())
-            utf8_mode = false;
-        if (!utf8_mode)
-        {
-            decode_unchecked();
-            decoded.clear();
-            dec.finish(decoded);
-            queue.append_text(decoded);
-        }
-    }
-};
-
 struct queue_knobs
 {
     output_buffer_policy policy;
@@ -408,7 +364,14 @@ void check_queue(const queue_knobs& knobs, const char* enc, line_terminator t, s
         return rng;
     };
 
-    stream st{line_queue(policy, t), pk::detail::is_utf8_name(enc), make_decoder(enc), {}};
+    // One output stream of a live process: its sink, fed as
+    // src/ops/live_streams.cpp feeds it.
+    auto cmd = pk::command("fuzz").stdout_encoding(enc).line_end(t).output_buffer(policy);
+    auto made = pk::detail::stream_sink::create(cmd, 0, pk::detail::stream_sink::product::lines);
+    if (!made)
+        pk_fuzz::fail(PK_FUZZ_TARGET, "stream_sink::create failed", enc);
+    pk::detail::stream_sink& sink = *made.value();
+    line_queue& queue = sink.lines();
     model m{policy, {}, 0, false, false};
     lines_t observed, consumed, expected_consumed;
     std::vector<std::pair<pk::line_batch, lines_t>> kept;
@@ -422,39 +385,34 @@ void check_queue(const queue_knobs& knobs, const char* enc, line_terminator t, s
         if (bounded)
             m.push(std::string(l));
     };
-    auto split = [&](bool at_end) {
+    // The probes' hook sees every line (the observed path); without it the
+    // sink takes the fast path.
+    std::function<void(std::string_view)> observer = observe;
+    auto on_line = [](void* ctx, std::string_view l) {
+        (*static_cast<std::function<void(std::string_view)>*>(ctx))(l);
+    };
+    auto hook = [&]() -> pk::detail::text_hook {
         if (bounded || next() % 2)
-        {
-            if (at_end)
-                st.queue.finish(observe);
-            else
-                st.queue.split(observe);
-        }
-        else
-        {
-            observed_all = false;
-            if (at_end)
-                st.queue.finish(line_queue::ignore_lines{});
-            else
-                st.queue.split(line_queue::ignore_lines{});
-        }
+            return pk::detail::text_hook{&observer, on_line, nullptr};
+        observed_all = false;
+        return {};
     };
     auto consume = [&](bool batch) {
         if (bounded)
         {
-            FUZZ_CHECK(st.queue.size() == m.lines.size());
-            FUZZ_CHECK(st.queue.bytes() == m.bytes);
+            FUZZ_CHECK(queue.size() == m.lines.size());
+            FUZZ_CHECK(queue.bytes() == m.bytes);
         }
-        if (st.queue.empty())
+        if (queue.empty())
             return;
         if (!batch)
         {
-            consumed.push_back(st.queue.pop());
+            consumed.push_back(queue.pop());
             if (bounded)
                 expected_consumed.push_back(m.pop());
             return;
         }
-        pk::line_batch b = st.queue.take_batch();
+        pk::line_batch b = queue.take_batch();
         FUZZ_CHECK(!b.empty());
         lines_t copy(b.begin(), b.end());
         FUZZ_CHECK(copy.size() == b.size());
@@ -475,32 +433,25 @@ void check_queue(const queue_knobs& knobs, const char* enc, line_terminator t, s
     for (auto c : ch.split(text))
     {
         // read(): into the room prepare() offers, in pieces if it is smaller.
-        std::size_t min_room = next() % 4 == 0 ? next() % 300 : 0;
         while (!c.empty())
         {
-            auto [p, room] = st.queue.prepare(min_room);
-            FUZZ_CHECK(room >= min_room && room > 0);
+            auto [p, room] = sink.prepare();
+            FUZZ_CHECK(room > 0);
             std::size_t k = std::min(room, c.size());
             std::memcpy(p, c.data(), k);
-            st.queue.commit(k);
+            sink.commit(k, hook(), seq++);
             c.remove_prefix(k);
         }
-        st.check_text();
-        st.queue.set_seq(seq++);
-        split(false);
         std::uint32_t r = next() % 8;
         if (r < 2)
             consume(false);
         else if (r < 4)
             consume(true);
     }
-    st.end();
-    st.queue.set_seq(seq++);
-    split(false);
-    split(true);
-    FUZZ_CHECK(st.queue.unchecked().empty());
-    st.queue.release_unused();
-    while (!st.queue.empty())
+    sink.finish(hook(), seq++);
+    FUZZ_CHECK(queue.unchecked().empty());
+    sink.release_unused();
+    while (!queue.empty())
         consume(next() % 2);
 
     const lines_t expected = ref_split(t, decoded_whole);
@@ -511,14 +462,14 @@ void check_queue(const queue_knobs& knobs, const char* enc, line_terminator t, s
     {
         if (exact)
             FUZZ_CHECK(consumed == expected, std::string(text));
-        FUZZ_CHECK(!st.queue.truncated() && !st.queue.refused());
+        FUZZ_CHECK(!queue.truncated() && !queue.refused());
     }
     else
     {
         FUZZ_CHECK(m.lines.empty());
         FUZZ_CHECK(consumed == expected_consumed, std::string(text));
-        FUZZ_CHECK(st.queue.truncated() == m.truncated);
-        FUZZ_CHECK(st.queue.refused() == (policy.mode == overflow_mode::error && m.truncated));
+        FUZZ_CHECK(queue.truncated() == m.truncated);
+        FUZZ_CHECK(queue.refused() == (policy.mode == overflow_mode::error && m.truncated));
     }
     // The live streams deliver UTF-8 text (doc/runner.md, "Encodings").
     for (const auto& l : consumed)

@@ -52,6 +52,27 @@ BOOST_DATA_TEST_CASE(a_live_run_is_a_member_and_the_group_kill_ends_it, bdata::m
     BOOST_TEST(pk_test::ms_since(t0) < 5000);
 }
 
+BOOST_DATA_TEST_CASE(group_start_runs_a_command_in_the_group, bdata::make(pk_test::mechanisms()), m)
+{
+    auto g = pk_test::make_group(m);
+    // On processkit's own I/O thread: a live run with a probe and a line stream.
+    auto p = g.start(pk_test::helper_command({"print-sleep", "ready", "30000"}));
+    BOOST_TEST_REQUIRE(p.has_value(), pk_test::why(p));
+    BOOST_TEST(is_member(g, p.value().pid()));
+    auto ready = p.value().wait_for_output("ready", 5s);
+    BOOST_TEST_REQUIRE(ready.has_value(), pk_test::why(ready));
+    BOOST_TEST_REQUIRE(g.kill_all().has_value());
+    auto out = p.value().wait();
+    BOOST_TEST_REQUIRE(out.has_value(), pk_test::why(out));
+    BOOST_TEST(out.value().signal().value_or(0) == SIGKILL);
+    // With an executor of the caller's.
+    pk_test::io_thread io;
+    auto q = g.start(io.ctx.get_executor(), pk_test::helper_command({"sleep", "30000"}));
+    BOOST_TEST_REQUIRE(q.has_value(), pk_test::why(q));
+    BOOST_TEST(is_member(g, q.value().pid()));
+    BOOST_TEST(q.value().kill().has_value());
+}
+
 BOOST_DATA_TEST_CASE(the_group_signal_reaches_a_run, bdata::make(pk_test::mechanisms()), m)
 {
     pk_test::io_thread io;

@@ -9,8 +9,12 @@
 #include <boost/test/data/test_case.hpp>
 
 #include <fstream>
+#include <cstdlib>
 #include <stdexcept>
 #include <thread>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <sys/stat.h>
 
 namespace pk = boost::processkit;
 namespace bdata = boost::unit_test::data;
@@ -256,6 +260,38 @@ BOOST_AUTO_TEST_CASE(adopt_moves_outside_process_into_cgroup, *boost::unit_test:
         BOOST_TEST(g.members().value().size() == 1u);
     }
     BOOST_TEST(pk_test::survivors({pid}).empty());
+}
+
+// An owner SIGKILLed while a group_runner's run was alive leaves
+// processkit-<pid>-<n>/run-<k>; the next processkit process on the host
+// removes both once they are empty (the first look at the host does it).
+BOOST_AUTO_TEST_CASE(stale_cgroups_with_run_subgroups_are_removed,
+                     *boost::unit_test::precondition(pk_test::needs_cgroup()))
+{
+    pk::process_group g;
+    const std::string mine = g.cgroup_path();
+    const std::string base = mine.substr(0, mine.rfind('/'));
+    pid_t dead = ::fork(); // a pid that is gone: the owner that "died"
+    if (dead == 0)
+        ::_exit(0);
+    BOOST_TEST_REQUIRE(dead > 0);
+    int ws = 0;
+    BOOST_TEST_REQUIRE(::waitpid(dead, &ws, 0) == dead);
+    const std::string stale = base + "/processkit-" + std::to_string(dead) + "-1";
+    BOOST_TEST_REQUIRE(::mkdir(stale.c_str(), 0755) == 0);
+    BOOST_TEST_REQUIRE(::mkdir((stale + "/run-1").c_str(), 0755) == 0);
+    // Another processkit process, in this process's cgroup (not spawned
+    // into a group of ours): its first group looks at `base`.
+    const std::string run = std::string(PK_CLOSED_STDIO_PATH) + " x " + PK_HELPER_PATH;
+    BOOST_TEST(std::system(run.c_str()) == 0);
+    struct stat st;
+    bool left = ::stat(stale.c_str(), &st) == 0;
+    if (left) // do not leave it to the next run of the suite
+    {
+        ::rmdir((stale + "/run-1").c_str());
+        ::rmdir(stale.c_str());
+    }
+    BOOST_TEST(!left);
 }
 
 BOOST_AUTO_TEST_CASE(launch_into_torn_down_group_fails_cleanly)

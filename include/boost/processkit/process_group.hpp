@@ -11,6 +11,8 @@
 #include <boost/processkit/mechanism.hpp>
 #include <boost/processkit/signal.hpp>
 
+#include <boost/asio/any_io_executor.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -20,6 +22,9 @@
 
 namespace boost {
 namespace processkit {
+
+class command;
+class running_process;
 
 namespace detail {
 class group_backend;
@@ -127,6 +132,15 @@ public:
     result<void> kill_all();
     /// SIGTERM, wait up to `grace` for the tree to exit, then SIGKILL.
     result<shutdown_report> shutdown(std::chrono::milliseconds grace);
+
+    /// Starts `cmd` as a member of this group, served by `ex` (or by
+    /// processkit's own I/O thread): the same run as `group_runner(*this)`
+    /// gives (a subgroup of this group per run, torn down when the run
+    /// ends), with the same stdio, timeouts and probes as `start(cmd)`.
+    /// The verbs: `group_runner(group).run(cmd)` and the rest. Include
+    /// <boost/processkit/running_process.hpp> to use the result.
+    result<running_process> start(asio::any_io_executor ex, command cmd);
+    result<running_process> start(command cmd);
 
     /// Descendants that left the group (setsid on the process_group
     /// mechanism) and were found and killed during teardown.

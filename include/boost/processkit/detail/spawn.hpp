@@ -82,6 +82,10 @@ struct spawn_outcome
 /// (x86-64 and AArch64, Linux 5.7+) the child is created directly in
 /// `cgroup_fd` with its handlers reset by the kernel; elsewhere clone().
 BOOST_PROCESSKIT_DECL spawn_outcome spawn(const spawn_request& req) noexcept;
+/// What a failed spawn means to a user: a missing program (exec ENOENT) is
+/// errc::program_not_found, a failed chdir errc::bad_working_directory;
+/// anything else is the system's code.
+BOOST_PROCESSKIT_DECL error_code spawn_error_code(const spawn_outcome& out) noexcept;
 
 } // namespace detail
 } // namespace processkit

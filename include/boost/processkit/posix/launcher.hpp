@@ -242,10 +242,7 @@ public:
         if (out.ec)
         {
             failed_step_ = out.step;
-            ec = ctx.ec ? ctx.ec : out.ec;
-            if (ec == error_code(ENOENT, boost::system::system_category()) && out.step &&
-                std::string_view(out.step) == "execve")
-                ec = errc::program_not_found;
+            ec = ctx.ec ? ctx.ec : detail::spawn_error_code(out);
             (detail::call_on_error(*this, exe, cmd_line, ec, inits), ...);
             return out;
         }
