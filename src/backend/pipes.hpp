@@ -17,7 +17,7 @@
 #include <boost/processkit/error.hpp>
 
 #include "child_record.hpp"
-#include "../detail/unique_fd.hpp"
+#include "../posix/unique_fd.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/error.hpp>

@@ -16,7 +16,7 @@
 #include <boost/processkit/command.hpp>
 #include <boost/processkit/signal.hpp>
 
-#include "../detail/spawn_run.hpp"
+#include "spawn.hpp"
 
 #include <memory>
 #include <mutex>

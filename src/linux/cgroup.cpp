@@ -6,7 +6,7 @@
 #include "procfs.hpp"
 #include "../core/diagnostics.hpp"
 
-#include "../detail/unique_fd.hpp"
+#include "../posix/unique_fd.hpp"
 
 #include <algorithm>
 #include <atomic>

@@ -9,7 +9,7 @@
 #if BOOST_PROCESSKIT_LINUX
 
 #  include "../backend/proc_scan.hpp"
-#  include "../detail/unique_fd.hpp"
+#  include "../posix/unique_fd.hpp"
 #  include "pidfd.hpp"
 #  include "procfs.hpp"
 

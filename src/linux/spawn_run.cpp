@@ -2,7 +2,7 @@
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
 
-#include "../detail/spawn_run.hpp"
+#include "../backend/spawn.hpp"
 #include "../backend/group_backend.hpp"
 #include "../core/plan.hpp"
 

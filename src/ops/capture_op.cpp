@@ -2,10 +2,12 @@
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
 
-// job_runner::async_capture: one run to completion in a private group. Every
-// decision of the run (timeouts, grace, cancellation, output limit,
-// teardown, completion) is the run_machine's (src/core/run_machine.hpp):
-// this operation reports the events and performs the actions.
+// The capture op: one run to completion (the runners' async_capture), its
+// child from a child_source. Every decision of the run (timeouts, grace,
+// cancellation, output limit, teardown, completion) is the run_machine's
+// (src/core/run_machine.hpp), what becomes of the output the stream sinks'
+// (src/core/stream_sink.hpp): this operation reports the events and
+// performs the actions.
 
 #include <boost/processkit/process_runner.hpp>
 
@@ -118,7 +120,7 @@ private:
         for (int i = 0; i < 2; ++i)
         {
             if (*ends[i])
-                pipes_[i] = detail::pipe_reader(strand_, std::move(*ends[i]));
+                pipes_[i].assign(std::move(*ends[i]));
             else // not captured: closed up front (no action can come before the start)
                 perform(machine_.on_stream_eof(static_cast<std::size_t>(i)));
         }

@@ -12,7 +12,7 @@
 #include <boost/processkit/process_runner.hpp>
 #include <boost/processkit/running_process.hpp>
 
-#include "../detail/spawn_run.hpp"
+#include "../backend/spawn.hpp"
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>

@@ -4,7 +4,7 @@
 
 // The background I/O thread that serves `start(cmd)` without an executor.
 
-#include "live_state.hpp"
+#include "io_thread.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>

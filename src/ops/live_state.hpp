@@ -10,7 +10,7 @@
 #include "../backend/pipes.hpp"
 #include "../core/run_machine.hpp"
 #include "../core/stream_sink.hpp"
-#include "../detail/spawn_run.hpp"
+#include "../backend/spawn.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -115,10 +115,6 @@ struct live_state : std::enable_shared_from_this<live_state>
     };
     std::list<output_probe> probes;
 };
-
-/// The executor behind `start(cmd)`: one I/O thread for the whole process
-/// (src/ops/io_thread.cpp).
-asio::any_io_executor background_executor();
 
 } // namespace detail
 } // namespace processkit

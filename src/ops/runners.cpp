@@ -9,7 +9,7 @@
 #include <boost/processkit/process_runner.hpp>
 
 #include "child_source.hpp"
-#include "live_state.hpp"
+#include "io_thread.hpp"
 
 namespace boost {
 namespace processkit {

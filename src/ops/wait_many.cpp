@@ -4,7 +4,9 @@
 
 // wait_any and wait_all over live processes.
 
-#include "live_state.hpp"
+#include "io_thread.hpp"
+
+#include <boost/processkit/running_process.hpp>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/dispatch.hpp>

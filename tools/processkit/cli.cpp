@@ -422,6 +422,23 @@ invocation parse_command_line(const std::vector<std::string>& args)
 
 // ---------------------------------------------------------------- value parsers
 
+// A duration unit in nanoseconds ("" is seconds), 0 for an unknown one.
+std::uint64_t unit_nanoseconds(std::string_view unit)
+{
+    constexpr std::uint64_t second = 1000000000ULL;
+    if (unit.empty() || unit == "s")
+        return second;
+    if (unit == "ms")
+        return 1000000ULL;
+    if (unit == "m")
+        return 60 * second;
+    if (unit == "h")
+        return 3600 * second;
+    if (unit == "d")
+        return 86400 * second;
+    return 0;
+}
+
 nanoseconds parse_duration(std::string_view text, std::string_view option)
 {
     const std::string opt(option);
@@ -464,19 +481,8 @@ nanoseconds parse_duration(std::string_view text, std::string_view option)
     if (whole_digits == 0 && frac_digits == 0)
         throw not_a_duration();
 
-    const std::string_view unit = text.substr(i);
-    std::uint64_t unit_ns;
-    if (unit.empty() || unit == "s")
-        unit_ns = 1000000000ULL;
-    else if (unit == "ms")
-        unit_ns = 1000000ULL;
-    else if (unit == "m")
-        unit_ns = 60ULL * 1000000000ULL;
-    else if (unit == "h")
-        unit_ns = 3600ULL * 1000000000ULL;
-    else if (unit == "d")
-        unit_ns = 86400ULL * 1000000000ULL;
-    else
+    const std::uint64_t unit_ns = unit_nanoseconds(text.substr(i));
+    if (unit_ns == 0)
         throw not_a_duration();
 
     constexpr std::uint64_t max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());

@@ -430,6 +430,26 @@ void print_json(const std::string& program, const report& r)
     std::cout << json::serialize(o) << std::endl;
 }
 
+// The program did not start: say why, exit with timeout(1)'s status for it.
+int report_start_failure(const run_options& options, const error& e, mechanism in_effect)
+{
+    const int status = start_failure_status(e);
+    std::cerr << "processkit: " << describe_start_failure(e) << "\n";
+    if (options.json)
+        print_json(options.program.front(), {"failed_to_start", std::nullopt, std::nullopt, nanoseconds::zero(),
+                                             in_effect, status, std::nullopt, describe_start_failure(e)});
+    return status;
+}
+
+void report_timeout(const run_options& options, nanoseconds duration)
+{
+    if (idle_expired(options, duration))
+        std::cerr << "processkit: no output for " << format_duration(*options.idle_timeout);
+    else
+        std::cerr << "processkit: timed out after " << format_duration(*options.timeout);
+    std::cerr << "; the whole tree was killed\n";
+}
+
 } // namespace
 
 int run(const run_options& options)
@@ -460,15 +480,7 @@ int run(const run_options& options)
 
     auto started = start(ctx.get_executor(), make_command(options), options.group);
     if (!started)
-    {
-        const error& e = started.error();
-        const int status = start_failure_status(e);
-        std::cerr << "processkit: " << describe_start_failure(e) << "\n";
-        if (options.json)
-            print_json(options.program.front(), {"failed_to_start", std::nullopt, std::nullopt, nanoseconds::zero(),
-                                                 in_effect(), status, std::nullopt, describe_start_failure(e)});
-        return status;
-    }
+        return report_start_failure(options, started.error(), in_effect());
     running_process& child = started.value();
 
     supervisor watch(ctx, signals, child, options.grace);
@@ -492,13 +504,7 @@ int run(const run_options& options)
     const run_outcome& outcome = *watch.outcome();
     const int status = status_of(outcome, watch.received());
     if (outcome.type() == run_outcome::kind::timed_out && !watch.received())
-    {
-        if (idle_expired(options, watch.duration()))
-            std::cerr << "processkit: no output for " << format_duration(*options.idle_timeout);
-        else
-            std::cerr << "processkit: timed out after " << format_duration(*options.timeout);
-        std::cerr << "; the whole tree was killed\n";
-    }
+        report_timeout(options, watch.duration());
     if (options.json)
         print_json(options.program.front(), {outcome_name(outcome), outcome.code(), outcome.signal(), watch.duration(),
                                              in_effect(), status, watch.received(), std::string()});

@@ -2,8 +2,8 @@
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
 
-#ifndef BOOST_PROCESSKIT_SRC_DETAIL_SPAWN_RUN_HPP
-#define BOOST_PROCESSKIT_SRC_DETAIL_SPAWN_RUN_HPP
+#ifndef BOOST_PROCESSKIT_SRC_BACKEND_SPAWN_HPP
+#define BOOST_PROCESSKIT_SRC_BACKEND_SPAWN_HPP
 
 #include <boost/processkit/command.hpp>
 #include <boost/processkit/process_group.hpp>
@@ -12,7 +12,7 @@
 #include "../backend/child_record.hpp"
 #include "../backend/group_backend.hpp"
 #include "../core/diagnostics.hpp"
-#include "unique_fd.hpp"
+#include "../posix/unique_fd.hpp"
 
 #include <memory>
 
@@ -44,4 +44,4 @@ result<started_child> spawn_run(const command& cmd, const process_group_options&
 } // namespace processkit
 } // namespace boost
 
-#endif // BOOST_PROCESSKIT_SRC_DETAIL_SPAWN_RUN_HPP
+#endif // BOOST_PROCESSKIT_SRC_BACKEND_SPAWN_HPP

@@ -2,8 +2,8 @@
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE_1_0.txt or copy at http://www.boost.org/LICENSE_1_0.txt)
 
-#ifndef BOOST_PROCESSKIT_SRC_DETAIL_UNIQUE_FD_HPP
-#define BOOST_PROCESSKIT_SRC_DETAIL_UNIQUE_FD_HPP
+#ifndef BOOST_PROCESSKIT_SRC_POSIX_UNIQUE_FD_HPP
+#define BOOST_PROCESSKIT_SRC_POSIX_UNIQUE_FD_HPP
 
 #include <cerrno>
 #include <fcntl.h>
@@ -58,4 +58,4 @@ struct unique_fd
 } // namespace processkit
 } // namespace boost
 
-#endif // BOOST_PROCESSKIT_SRC_DETAIL_UNIQUE_FD_HPP
+#endif // BOOST_PROCESSKIT_SRC_POSIX_UNIQUE_FD_HPP
