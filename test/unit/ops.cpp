@@ -84,6 +84,33 @@ std::vector<int> received(const scripted_process& p)
     return v;
 }
 
+// What the parent wrote to the child's stdin, up to its EOF (2 s at most).
+std::string read_stdin_to_eof(scripted_process& p, bool& eof)
+{
+    std::string seen;
+    eof = false;
+    for (int i = 0; i < 2000 && !eof; ++i)
+    {
+        seen += p.read_stdin(eof);
+        std::this_thread::sleep_for(1ms);
+    }
+    return seen;
+}
+
+// A live process over the fake backend, served by its own I/O thread.
+struct live_fixture
+{
+    pk_test::io_thread io;
+    pk_test::fake_children kids;
+
+    pk::running_process start(pk::command cmd, std::function<void(scripted_process&)> on_start = {})
+    {
+        auto started = pk::detail::start_live(io.ctx.get_executor(), std::move(cmd), kids.source(std::move(on_start)));
+        BOOST_TEST_REQUIRE(started.has_value());
+        return std::move(started).value();
+    }
+};
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(capture_op)
@@ -120,11 +147,7 @@ BOOST_AUTO_TEST_CASE(stdin_bytes_reach_the_child)
         // The op writes stdin once it watches the child: read it from another thread.
         std::thread([&seen, &p] {
             bool eof = false;
-            for (int i = 0; i < 2000 && !eof; ++i)
-            {
-                seen += p.read_stdin(eof);
-                std::this_thread::sleep_for(1ms);
-            }
+            seen = read_stdin_to_eof(p, eof);
             p.exit(0);
         }).detach();
     }));
@@ -215,15 +238,11 @@ BOOST_AUTO_TEST_CASE(an_unknown_encoding_spawns_nothing)
 
 BOOST_AUTO_TEST_SUITE_END()
 
-BOOST_AUTO_TEST_SUITE(live)
+BOOST_FIXTURE_TEST_SUITE(live, live_fixture)
 
 BOOST_AUTO_TEST_CASE(lines_probes_and_exit)
 {
-    pk_test::io_thread io;
-    pk_test::fake_children kids;
-    auto started = pk::detail::start_live(io.ctx.get_executor(), pk::command("server"), kids.source());
-    BOOST_TEST_REQUIRE(started.has_value());
-    auto& p = started.value();
+    auto p = start(pk::command("server"));
     auto child = kids.last();
     BOOST_TEST(p.pid() == child->pid());
     child->write(0, "starting\nready on 8080\n");
@@ -243,52 +262,31 @@ BOOST_AUTO_TEST_CASE(lines_probes_and_exit)
 
 BOOST_AUTO_TEST_CASE(text_probe_sees_a_prompt_without_newline)
 {
-    pk_test::io_thread io;
-    pk_test::fake_children kids;
-    auto started = pk::detail::start_live(io.ctx.get_executor(), pk::command("login"), kids.source());
-    BOOST_TEST_REQUIRE(started.has_value());
+    auto p = start(pk::command("login"));
     kids.last()->write(0, "password: ");
-    BOOST_TEST(started.value().wait_for_output("password:", 5s).has_value());
+    BOOST_TEST(p.wait_for_output("password:", 5s).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(probe_fails_when_the_child_ends_unready)
 {
-    pk_test::io_thread io;
-    pk_test::fake_children kids;
-    auto started = pk::detail::start_live(io.ctx.get_executor(), pk::command("server"),
-                                          kids.source(prints_and_exits("no\n", "", 1)));
-    BOOST_TEST_REQUIRE(started.has_value());
-    auto r = started.value().wait_for_line([](std::string_view l) { return l == "ready"; }, 5s);
+    auto p = start(pk::command("server"), prints_and_exits("no\n", "", 1));
+    auto r = p.wait_for_line([](std::string_view l) { return l == "ready"; }, 5s);
     BOOST_TEST(r.error().code() == pk::errc::exited_before_ready);
 }
 
 BOOST_AUTO_TEST_CASE(stdin_writes_reach_the_child)
 {
-    pk_test::io_thread io;
-    pk_test::fake_children kids;
-    auto started = pk::detail::start_live(io.ctx.get_executor(), pk::command("cat"), kids.source());
-    BOOST_TEST_REQUIRE(started.has_value());
-    auto& p = started.value();
+    auto p = start(pk::command("cat"));
     BOOST_TEST(p.std_in().write("hello\n").has_value());
     p.std_in().close();
-    std::string seen;
     bool eof = false;
-    for (int i = 0; i < 2000 && !eof; ++i)
-    {
-        seen += kids.last()->read_stdin(eof);
-        std::this_thread::sleep_for(1ms);
-    }
-    BOOST_TEST(seen == "hello\n");
+    BOOST_TEST(read_stdin_to_eof(*kids.last(), eof) == "hello\n");
     BOOST_TEST(eof);
 }
 
 BOOST_AUTO_TEST_CASE(kill_ends_the_child)
 {
-    pk_test::io_thread io;
-    pk_test::fake_children kids;
-    auto started = pk::detail::start_live(io.ctx.get_executor(), pk::command("sleeper"), kids.source());
-    BOOST_TEST_REQUIRE(started.has_value());
-    auto& p = started.value();
+    auto p = start(pk::command("sleeper"));
     BOOST_TEST(p.kill().has_value());
     auto o = p.wait();
     BOOST_TEST_REQUIRE(o.has_value());
@@ -298,26 +296,19 @@ BOOST_AUTO_TEST_CASE(kill_ends_the_child)
 
 BOOST_AUTO_TEST_CASE(destroying_the_handle_ends_the_child)
 {
-    pk_test::io_thread io;
-    pk_test::fake_children kids;
     {
-        auto started = pk::detail::start_live(io.ctx.get_executor(), pk::command("sleeper"), kids.source());
-        BOOST_TEST_REQUIRE(started.has_value());
+        auto p = start(pk::command("sleeper"));
     }
     BOOST_TEST(kids.last()->ended());
 }
 
 BOOST_AUTO_TEST_CASE(timeout_then_the_event_stream_ends)
 {
-    pk_test::io_thread io;
-    pk_test::fake_children kids;
-    auto started =
-        pk::detail::start_live(io.ctx.get_executor(), pk::command("slow").timeout(30ms), kids.source([](auto& p) {
-            p.write(1, "err\n");
-            p.write(0, "out\n");
-        }));
-    BOOST_TEST_REQUIRE(started.has_value());
-    auto events = started.value().output_events();
+    auto p = start(pk::command("slow").timeout(30ms), [](scripted_process& c) {
+        c.write(1, "err\n");
+        c.write(0, "out\n");
+    });
+    auto events = p.output_events();
     std::vector<std::string> seen;
     for (;;)
     {
@@ -343,10 +334,8 @@ BOOST_AUTO_TEST_CASE(timeout_then_the_event_stream_ends)
 
 BOOST_AUTO_TEST_CASE(an_unknown_encoding_spawns_nothing)
 {
-    pk_test::fake_children kids;
-    asio::io_context ctx;
     auto started =
-        pk::detail::start_live(ctx.get_executor(), pk::command("tool").stderr_encoding("nope"), kids.source());
+        pk::detail::start_live(io.ctx.get_executor(), pk::command("tool").stderr_encoding("nope"), kids.source());
     BOOST_TEST(started.error().code() == pk::errc::invalid_argument);
     BOOST_TEST(kids.count() == 0u);
 }
