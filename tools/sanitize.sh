@@ -12,11 +12,11 @@
 #   bash tools/sanitize.sh asan -R unit_lines     # ctest arguments select tests, as usual
 #
 # asan/tsan build the library, the test helper, the processkit tool and every
-# test with the sanitizer (not the examples or the benchmarks; the consumer
-# tests build their programs with the same flags), then run the whole CTest
-# suite.
+# test with the sanitizer (not the examples, the benchmarks or the consumer
+# tests, which check the packaging and run in the plain lane), then run the
+# whole CTest suite.
 # A report fails the lane: every sanitizer report of every instrumented
-# process -- the tests, the helper children they spawn, the consumers -- is
+# process -- the tests and the helper children they spawn -- is
 # written to build-<lane>/sanitizer-reports/, and any file there fails the
 # lane and is printed, even when the test that spawned the process passed.
 # Instrumented programs also abort on the first report (halt_on_error,
