@@ -123,6 +123,8 @@ std::ostream& operator<<(std::ostream& os, errc e) { return os << make_error_cod
 std::string diagnostics::message(const error_code& ec) const
 {
     std::string who = program.empty() ? std::string("process") : "\"" + printable(program) + "\"";
+    if (stage)
+        who += " (pipeline stage " + std::to_string(*stage) + ")";
     std::string out;
     if (ec == errc::nonzero_exit && exit_code)
         out = who + " exited with code " + std::to_string(*exit_code);
@@ -141,6 +143,8 @@ std::string diagnostics::message(const error_code& ec) const
 
     if (!detail.empty())
         out += " (" + detail + ")";
+    if (attempts && *attempts > 1)
+        out += " after " + std::to_string(*attempts) + " attempts";
     auto tail = trim_tail(stderr_tail);
     if (!tail.empty())
         out += ": " + tail;

@@ -10,6 +10,7 @@
 #include "core/decoder.hpp"
 #include "core/line_splitter.hpp"
 #include "core/utf8.hpp"
+#include "ops/retry.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
@@ -36,12 +37,29 @@ error status_error(const process_result& r)
     return {};
 }
 
-// What a finisher needs to know about the command besides the result.
+// What a finisher needs to know about the command (or the pipeline's
+// stages) besides the result.
 struct verb_context
 {
     std::string stdout_encoding;
-    std::string stderr_encoding;
+    std::vector<std::string> stderr_encodings; ///< per stage
     line_terminator line_end = line_terminator::newline;
+
+    explicit verb_context(const command& c)
+        : stdout_encoding(c.stdout_encoding_value()), stderr_encodings{c.stderr_encoding_value()},
+          line_end(c.line_end_value())
+    {
+    }
+    explicit verb_context(const pipeline& p)
+    {
+        for (auto& c : p.stages())
+            stderr_encodings.push_back(c.stderr_encoding_value());
+        if (!p.stages().empty())
+        {
+            stdout_encoding = p.stages().back().stdout_encoding_value();
+            line_end = p.stages().back().line_end_value();
+        }
+    }
 };
 
 // Converts captured bytes to UTF-8 text per the command's encoding.
@@ -101,8 +119,13 @@ struct finish_output_string
     {
         if (auto e = to_text(r.std_out, c.stdout_encoding))
             return e;
-        if (auto e = to_text(r.std_err, c.stderr_encoding))
+        // The top-level stderr is the stage's the result speaks for.
+        std::size_t shown = r.stages.empty() ? 0 : r.failed_stage.value_or(r.stages.size() - 1);
+        if (auto e = to_text(r.std_err, c.stderr_encodings.at(shown)))
             return e;
+        for (std::size_t i = 0; i < r.stages.size(); ++i)
+            if (auto e = to_text(r.stages[i].std_err, c.stderr_encodings.at(i)))
+                return e;
         out = std::move(r);
         return {};
     }
@@ -167,19 +190,50 @@ template <class Finisher>
 constexpr bool answers_with_stdout =
     std::is_same_v<Finisher, finish_run> || std::is_same_v<Finisher, finish_first_line>;
 
+// One attempt through the runner's primitive for a command or a pipeline.
+void capture_once(process_runner& runner, asio::any_io_executor ex, command cmd, detail::capture_handler h)
+{
+    runner.async_capture(std::move(ex), std::move(cmd), std::move(h));
+}
+void capture_once(process_runner& runner, asio::any_io_executor ex, pipeline p, detail::capture_handler h)
+{
+    runner.async_capture_pipeline(std::move(ex), std::move(p), std::move(h));
+}
+
+// The runner's capture, attempted again per the target's retry policy.
+template <class Target>
+void capture(process_runner& runner, asio::any_io_executor ex, Target target, detail::capture_handler handler)
+{
+    if (!target.retry_value())
+        return capture_once(runner, std::move(ex), std::move(target), std::move(handler));
+    auto policy = *target.retry_value();
+    auto stop = target.cancel_token();
+    detail::async_retry(
+        ex, policy, std::move(stop),
+        [&runner, ex, target = std::move(target)](detail::capture_handler h) {
+            capture_once(runner, ex, target, std::move(h));
+        },
+        std::move(handler));
+}
+
+// The stage whose stdout a verb answers with (null: a pipeline without stages, refused later).
+const command* stdout_stage(const command& c) { return &c; }
+const command* stdout_stage(const pipeline& p) { return p.stages().empty() ? nullptr : &p.stages().back(); }
+
 // Runs the capture and hands the finisher's outcome to `handler`, keeping the
 // handler's executor and cancellation slot associated with the capture.
-template <class Finisher, class... T>
-void initiate_verb(process_runner& runner, asio::any_io_executor ex, command cmd, diagnostics* diag,
+template <class Finisher, class Target, class... T>
+void initiate_verb(process_runner& runner, asio::any_io_executor ex, Target cmd, diagnostics* diag,
                    detail::handler_t<void(error_code, T...)> handler)
 {
     auto slot = asio::get_associated_cancellation_slot(handler);
     auto hex = asio::get_associated_executor(handler, ex);
-    if (answers_with_stdout<Finisher> && cmd.stdout_config().type() != stdio_mode::kind::pipe)
+    const command* out_stage = stdout_stage(cmd);
+    if (answers_with_stdout<Finisher> && out_stage && out_stage->stdout_config().type() != stdio_mode::kind::pipe)
     {
         // A user's mistake, refused before any runner sees the command.
         diagnostics d;
-        d.program = cmd.program();
+        d.program = out_stage->program();
         d.step = "validate command";
         d.detail = "this verb answers with stdout, but the command does not capture it (std_out is not a pipe)";
         if (diag)
@@ -193,8 +247,10 @@ void initiate_verb(process_runner& runner, asio::any_io_executor ex, command cmd
         });
         return;
     }
-    verb_context ctx{cmd.stdout_encoding_value(), cmd.stderr_encoding_value(), cmd.line_end_value()};
-    auto done = [handler = std::move(handler), diag, ctx = std::move(ctx)](error_code ec, process_result r) mutable {
+    verb_context ctx(cmd);
+    std::string program = out_stage ? out_stage->program() : std::string();
+    auto done = [handler = std::move(handler), diag, ctx = std::move(ctx),
+                 program = std::move(program)](error_code ec, process_result r) mutable {
         std::tuple<T...> values{};
         if (!ec)
         {
@@ -204,16 +260,19 @@ void initiate_verb(process_runner& runner, asio::any_io_executor ex, command cmd
                 r.diagnostics = e.diag();
         }
         if (ec && diag)
+        {
             *diag = r.diagnostics;
+            if (diag->program.empty()) // an error before any stage ran (a bad retry policy)
+                diag->program = program;
+        }
         std::apply([&](auto&... v) { std::move(handler)(ec, std::move(v)...); }, values);
     };
-    runner.async_capture(ex, std::move(cmd),
-                         asio::bind_cancellation_slot(slot, asio::bind_executor(hex, std::move(done))));
+    capture(runner, ex, std::move(cmd), asio::bind_cancellation_slot(slot, asio::bind_executor(hex, std::move(done))));
 }
 
 // The synchronous form: a private io_context on the calling thread.
-template <class T, class Initiate>
-result<T> run_sync(Initiate initiate, process_runner& runner, command cmd)
+template <class T, class Target, class Initiate>
+result<T> run_sync(Initiate initiate, process_runner& runner, Target cmd)
 {
     asio::io_context ctx(1);
     diagnostics diag;
@@ -240,13 +299,30 @@ result<T> run_sync(Initiate initiate, process_runner& runner, command cmd)
 } // namespace
 
 namespace detail {
-#define BOOST_PROCESSKIT_DEFINE_VERB(name, ...)                                                                        \
-  void initiate_##name(process_runner& runner, asio::any_io_executor ex, command cmd, diagnostics* diag,               \
+// The completion signature of a verb whose value is T (void: none).
+template <class T>
+struct verb_signature
+{
+    using type = void(error_code, T);
+};
+template <>
+struct verb_signature<void>
+{
+    using type = void(error_code);
+};
+template <class T>
+using verb_signature_t = typename verb_signature<T>::type;
+
+#define BOOST_PROCESSKIT_DEFINE_VERB_FOR(Target, name, ...)                                                            \
+  void initiate_##name(process_runner& runner, asio::any_io_executor ex, Target target, diagnostics* diag,             \
                        handler_t<void(error_code __VA_OPT__(, ) __VA_ARGS__)> handler)                                 \
   {                                                                                                                    \
-    initiate_verb<finish_##name __VA_OPT__(, ) __VA_ARGS__>(runner, std::move(ex), std::move(cmd), diag,               \
-                                                            std::move(handler));                                       \
+    initiate_verb<finish_##name, Target __VA_OPT__(, ) __VA_ARGS__>(runner, std::move(ex), std::move(target), diag,    \
+                                                                    std::move(handler));                               \
   }
+#define BOOST_PROCESSKIT_DEFINE_VERB(name, ...)                                                                        \
+  BOOST_PROCESSKIT_DEFINE_VERB_FOR(command, name __VA_OPT__(, ) __VA_ARGS__)                                           \
+  BOOST_PROCESSKIT_DEFINE_VERB_FOR(pipeline, name __VA_OPT__(, ) __VA_ARGS__)
 BOOST_PROCESSKIT_DEFINE_VERB(run, std::string)
 BOOST_PROCESSKIT_DEFINE_VERB(run_unit)
 BOOST_PROCESSKIT_DEFINE_VERB(checked, process_result)
@@ -256,42 +332,31 @@ BOOST_PROCESSKIT_DEFINE_VERB(exit_code, int)
 BOOST_PROCESSKIT_DEFINE_VERB(probe, bool)
 BOOST_PROCESSKIT_DEFINE_VERB(first_line, std::string)
 #undef BOOST_PROCESSKIT_DEFINE_VERB
+#undef BOOST_PROCESSKIT_DEFINE_VERB_FOR
 } // namespace detail
 
 process_runner::~process_runner() = default;
 
-result<std::string> process_runner::run(command cmd)
-{
-    return run_sync<std::string>(&detail::initiate_run, *this, std::move(cmd));
-}
-result<void> process_runner::run_unit(command cmd)
-{
-    return run_sync<void>(&detail::initiate_run_unit, *this, std::move(cmd));
-}
-result<process_result> process_runner::checked(command cmd)
-{
-    return run_sync<process_result>(&detail::initiate_checked, *this, std::move(cmd));
-}
-result<process_result> process_runner::output_string(command cmd)
-{
-    return run_sync<process_result>(&detail::initiate_output_string, *this, std::move(cmd));
-}
-result<process_result> process_runner::output_bytes(command cmd)
-{
-    return run_sync<process_result>(&detail::initiate_output_bytes, *this, std::move(cmd));
-}
-result<int> process_runner::exit_code(command cmd)
-{
-    return run_sync<int>(&detail::initiate_exit_code, *this, std::move(cmd));
-}
-result<bool> process_runner::probe(command cmd)
-{
-    return run_sync<bool>(&detail::initiate_probe, *this, std::move(cmd));
-}
-result<std::string> process_runner::first_line(command cmd)
-{
-    return run_sync<std::string>(&detail::initiate_first_line, *this, std::move(cmd));
-}
+#define BOOST_PROCESSKIT_SYNC_VERB_FOR(Target, name, T)                                                                \
+  result<T> process_runner::name(Target target)                                                                        \
+  {                                                                                                                    \
+    void (*initiate)(process_runner&, asio::any_io_executor, Target, diagnostics*,                                     \
+                     detail::handler_t<detail::verb_signature_t<T>>) = &detail::initiate_##name;                       \
+    return run_sync<T>(initiate, *this, std::move(target));                                                            \
+  }
+#define BOOST_PROCESSKIT_SYNC_VERB(name, T)                                                                            \
+  BOOST_PROCESSKIT_SYNC_VERB_FOR(command, name, T)                                                                     \
+  BOOST_PROCESSKIT_SYNC_VERB_FOR(pipeline, name, T)
+BOOST_PROCESSKIT_SYNC_VERB(run, std::string)
+BOOST_PROCESSKIT_SYNC_VERB(run_unit, void)
+BOOST_PROCESSKIT_SYNC_VERB(checked, process_result)
+BOOST_PROCESSKIT_SYNC_VERB(output_string, process_result)
+BOOST_PROCESSKIT_SYNC_VERB(output_bytes, process_result)
+BOOST_PROCESSKIT_SYNC_VERB(exit_code, int)
+BOOST_PROCESSKIT_SYNC_VERB(probe, bool)
+BOOST_PROCESSKIT_SYNC_VERB(first_line, std::string)
+#undef BOOST_PROCESSKIT_SYNC_VERB
+#undef BOOST_PROCESSKIT_SYNC_VERB_FOR
 
 process_runner& default_runner()
 {

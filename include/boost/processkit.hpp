@@ -10,9 +10,12 @@
 #include <boost/processkit/config.hpp>
 #include <boost/processkit/error.hpp>
 #include <boost/processkit/mechanism.hpp>
+#include <boost/processkit/output_all.hpp>
+#include <boost/processkit/pipeline.hpp>
 #include <boost/processkit/process_group.hpp>
 #include <boost/processkit/process_result.hpp>
 #include <boost/processkit/process_runner.hpp>
+#include <boost/processkit/retry.hpp>
 #include <boost/processkit/running_process.hpp>
 #include <boost/processkit/signal.hpp>
 

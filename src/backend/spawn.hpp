@@ -15,6 +15,8 @@
 #include "../posix/unique_fd.hpp"
 
 #include <memory>
+#include <optional>
+#include <vector>
 
 namespace boost {
 namespace processkit {
@@ -31,6 +33,14 @@ struct started_child
     unique_fd stderr_r; ///< read end of the child's stderr (stdio_mode::pipe)
 };
 
+/// A pipeline stage's stdin and stdout where the neighbouring stages' pipes
+/// provide them (-1: as the command says). The fds stay the caller's.
+struct stage_io
+{
+    int in = -1;
+    int out = -1;
+};
+
 /// Validates and resolves `cmd`, opens its stdio, creates a private group
 /// and launches the child into it. With `interactive_stdin`, a default
 /// (null) stdin becomes a pipe the caller can write to. On failure nothing is
@@ -38,7 +48,24 @@ struct started_child
 /// `parent`: the group a group_runner joins (the child's private group is
 /// then a subgroup of it); null for a group of its own.
 result<started_child> spawn_run(const command& cmd, const process_group_options& opts,
-                                const std::shared_ptr<group_backend>& parent, bool interactive_stdin);
+                                const std::shared_ptr<group_backend>& parent, bool interactive_stdin,
+                                const stage_io& io = {});
+
+/// The children of one run: one command's (its own group is the run's), or
+/// a pipeline's stages, each in its own subgroup of the chain's group
+/// (`stdin_w` only on the first, `stdout_r` only on the last).
+struct started_run
+{
+    std::optional<process_group> chain; ///< a pipeline's group; unset for one command
+    std::vector<started_child> stages;
+};
+
+/// Checks and resolves every stage (nothing runs unless all can start),
+/// creates the chain's group (a subgroup of `parent` when not null, else a
+/// private one) and spawns the stages connected by pipes. On failure
+/// nothing is left behind; the error's diagnostics name the stage.
+result<started_run> spawn_pipeline(const std::vector<command>& stages, const process_group_options& opts,
+                                   const std::shared_ptr<group_backend>& parent, bool interactive_stdin);
 
 } // namespace detail
 } // namespace processkit

@@ -34,18 +34,18 @@ inline error sys_error(int e, std::string program, const char* step, std::string
 /// The diagnostics of a run that ended, captured or live alike: program,
 /// exit code or signal, elapsed time, the last 4 KiB of `stderr_text`, the
 /// timeout, and "idle" when the idle timeout ended it.
-inline diagnostics finished_diagnostics(const command& cmd, const run_outcome& outcome,
-                                        std::chrono::nanoseconds elapsed, std::string_view stderr_text, bool idle)
+inline diagnostics finished_diagnostics(const std::string& program, const run_outcome& outcome,
+                                        std::chrono::nanoseconds elapsed, std::string_view stderr_text, bool idle,
+                                        const std::optional<std::chrono::nanoseconds>& timeout)
 {
     constexpr std::size_t tail = 4096;
     diagnostics d;
-    d.program = cmd.program();
+    d.program = program;
     d.exit_code = outcome.code();
     d.signal = outcome.signal();
     d.elapsed = elapsed;
     d.stderr_tail = std::string(stderr_text.substr(stderr_text.size() > tail ? stderr_text.size() - tail : 0));
-    if (cmd.timeout_value())
-        d.timeout = *cmd.timeout_value();
+    d.timeout = timeout;
     if (idle)
         d.detail = "idle";
     return d;

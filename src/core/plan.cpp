@@ -167,6 +167,54 @@ result<spawn_plan> make_plan(const command& cmd, const char* const* parent_env)
     return plan;
 }
 
+error check_pipeline(const pipeline& p)
+{
+    const auto& stages = p.stages();
+    auto at = [](error e, std::size_t i) {
+        e.diag().stage = i;
+        return e;
+    };
+    if (stages.size() < 2)
+    {
+        diagnostics d;
+        d.program = stages.empty() ? std::string() : stages.front().program();
+        d.step = "validate pipeline";
+        d.detail = "a pipeline needs at least two stages";
+        return error(errc::invalid_argument, std::move(d));
+    }
+    // The chain's knobs, checked as a command's would be.
+    command knobs(stages.back().program());
+    if (p.timeout_value())
+        knobs.timeout(*p.timeout_value());
+    if (p.grace_value())
+        knobs.timeout_grace(*p.grace_value());
+    if (p.idle_timeout_value())
+        knobs.idle_timeout(*p.idle_timeout_value());
+    if (auto e = check_knobs(knobs))
+        return *e;
+    for (std::size_t i = 0; i < stages.size(); ++i)
+    {
+        const command& c = stages[i];
+        const char* chain_knob = c.timeout_value()                                      ? "timeout"
+                                 : c.idle_timeout_value()                               ? "idle_timeout"
+                                 : c.grace_value()                                      ? "timeout_grace"
+                                 : c.cancel_token().stop_possible()                     ? "cancel_on"
+                                 : c.retry_value()                                      ? "retry"
+                                 : c.timeout_signal_value() != processkit::signal::term ? "timeout_signal"
+                                                                                        : nullptr;
+        if (chain_knob)
+            return at(invalid(c, std::string(chain_knob) + " is set on a stage: set it on the pipeline"), i);
+        if (i > 0 && c.stdin_config().type() != stdin_source::kind::null)
+            return at(invalid(c, "the stage's stdin is set, but it reads the previous stage's stdout"), i);
+        if (i + 1 < stages.size() && (c.stdout_config().type() != stdio_mode::kind::pipe || c.stdout_tee() ||
+                                      !c.stdout_encoding_value().empty()))
+            return at(
+                invalid(c, "the stage's stdout (mode, tee or encoding) is set, but it feeds the next stage's stdin"),
+                i);
+    }
+    return {};
+}
+
 } // namespace detail
 } // namespace processkit
 } // namespace boost

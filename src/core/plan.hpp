@@ -7,6 +7,7 @@
 
 #include <boost/processkit/command.hpp>
 #include <boost/processkit/error.hpp>
+#include <boost/processkit/pipeline.hpp>
 
 #include <string>
 #include <vector>
@@ -29,6 +30,11 @@ struct spawn_plan
 /// directory) and resolves the program on PATH. `parent_env` is the
 /// environment to inherit from (normally `environ`).
 result<spawn_plan> make_plan(const command& cmd, const char* const* parent_env);
+
+/// The pipeline's own checks (see pipeline): at least two stages, the
+/// chain's knobs valid, no stage setting what belongs to the chain or to a
+/// pipe. The error's diagnostics name the stage.
+error check_pipeline(const pipeline& p);
 
 } // namespace detail
 } // namespace processkit

@@ -16,7 +16,7 @@ constexpr std::size_t index(timer_kind k) noexcept { return static_cast<std::siz
 } // namespace
 
 run_machine::run_machine(const run_limits& limits, std::size_t children, std::size_t streams)
-    : limits_(limits), status_(children), eof_(streams, false), open_streams_(streams)
+    : limits_(limits), status_(children), eof_(streams, false), torn_down_(children, false), open_streams_(streams)
 {
     BOOST_ASSERT(children > 0); // a run without a child could never complete
 }
@@ -95,7 +95,17 @@ run_actions run_machine::on_exit(std::size_t child, child_exit how) noexcept
     status_[child] = how;
     ++exited_count_;
     if (!all_exited())
-        return a; // a pipeline's early teardown is its policy's call (request_teardown)
+    {
+        if (sealed())
+            return a;
+        for (std::size_t j = 0; j < child; ++j)
+            if (!status_[j] && !torn_down_[j])
+            {
+                torn_down_[j] = true;
+                a.kill_upstream_of = child;
+            }
+        return a;
+    }
     disarm_all(a);
     if (!stdin_closed_)
     {

@@ -117,13 +117,18 @@ struct run_actions
     bool complete = false;
     /// A total cancellation could not be honoured; nothing was done.
     bool refused = false;
+    /// Kill the trees of the children before this index that are still
+    /// running (torn_down() says which): a pipeline stage has ended, so
+    /// nothing reads what they write. Performed with `signal`'s step.
+    std::optional<std::size_t> kill_upstream_of;
 
     const std::optional<timer_arm>& arm_of(timer_kind k) const noexcept { return arm[static_cast<std::size_t>(k)]; }
     bool disarms(timer_kind k) const noexcept { return disarm[static_cast<std::size_t>(k)]; }
     friend bool operator==(const run_actions&, const run_actions&) = default;
 };
 
-/// The decisions of a whole run of one child or of several (a pipeline),
+/// The decisions of a whole run of one child or of several (a pipeline's
+/// stages, in order),
 /// without any I/O: events go in, the actions to take come out. The driver
 /// (an Asio op) only performs them and reports back; it calls one event at a
 /// time (a strand) and performs each answer before the next event.
@@ -139,6 +144,12 @@ struct run_actions
 /// direct child has exited or the teardown has started, the fate of the tree
 /// is sealed: timeouts and cancellations do nothing. An output limit is still
 /// recorded then (the output did exceed the bound) but kills nothing.
+///
+/// When child k exits before the last one, the children before it that are
+/// still running are killed (kill_upstream_of): in a pipeline nothing reads
+/// their output any more, and a quiet one would otherwise hold the run
+/// until it ended on its own. The children after it run on (they read what
+/// is left, then EOF).
 ///
 /// Events before on_started() are ignored, except on_cancel() and
 /// on_stream_eof(); events after completion are all ignored, so a late
@@ -162,7 +173,8 @@ public:
     /// `stream` exceeded its bound and the policy refuses more: kill the tree;
     /// the run reports output_limited (unless an earlier cause).
     run_actions on_output_limit(std::size_t stream) noexcept;
-    /// Direct child `child` has exited (reported once each). After the last
+    /// Direct child `child` has exited (reported once each). The running
+    /// children before it are killed (kill_upstream_of); after the last
     /// one: timers disarmed, stdin closed, teardown started.
     run_actions on_exit(std::size_t child, child_exit how) noexcept;
     /// A timer's wait succeeded. Hand back the generation of the arm it
@@ -193,6 +205,8 @@ public:
     bool teardown_failed() const noexcept { return teardown_failed_; }
     std::size_t children() const noexcept { return status_.size(); }
     bool exited(std::size_t child) const noexcept { return child < status_.size() && status_[child].has_value(); }
+    /// `child` was killed because a child after it had exited.
+    bool torn_down(std::size_t child) const noexcept { return child < torn_down_.size() && torn_down_[child]; }
     /// How `child` ended; nullopt while it runs.
     std::optional<child_exit> status(std::size_t child) const noexcept;
     std::size_t exited_count() const noexcept { return exited_count_; }
@@ -220,6 +234,7 @@ private:
     run_limits limits_;
     std::vector<std::optional<child_exit>> status_;
     std::vector<bool> eof_;
+    std::vector<bool> torn_down_;
     std::size_t exited_count_ = 0;
     std::size_t open_streams_;
     std::array<std::uint64_t, timer_kind_count> armed_{}; ///< generation of the pending arm; 0: none

@@ -172,7 +172,8 @@ result<std::shared_ptr<child_record>> launch(const command& cmd, const spawn_pla
 } // namespace
 
 result<started_child> spawn_run(const command& cmd, const process_group_options& opts,
-                                const std::shared_ptr<group_backend>& parent, bool interactive_stdin)
+                                const std::shared_ptr<group_backend>& parent, bool interactive_stdin,
+                                const stage_io& io)
 {
     auto plan = make_plan(cmd, environ);
     if (!plan)
@@ -181,7 +182,7 @@ result<started_child> spawn_run(const command& cmd, const process_group_options&
     child_setup stdio;
     unique_fd in_w, out_r, err_r, child_in, child_out, child_err;
     const auto& sin = cmd.stdin_config();
-    switch (sin.type())
+    switch (io.in >= 0 ? stdin_source::kind::inherit : sin.type())
     {
     case stdin_source::kind::inherit: break;
     case stdin_source::kind::null:
@@ -205,12 +206,13 @@ result<started_child> spawn_run(const command& cmd, const process_group_options&
             return *e;
         break;
     }
-    stdio.in = child_in.fd;
-    if (auto e = open_output(cmd, cmd.stdout_config(), true, stdio, out_r, child_out))
-        return *e;
+    stdio.in = io.in >= 0 ? io.in : child_in.fd;
+    if (io.out < 0)
+        if (auto e = open_output(cmd, cmd.stdout_config(), true, stdio, out_r, child_out))
+            return *e;
     if (auto e = open_output(cmd, cmd.stderr_config(), false, stdio, err_r, child_err))
         return *e;
-    stdio.out = child_out.fd;
+    stdio.out = io.out >= 0 ? io.out : child_out.fd;
     stdio.err = child_err.fd;
 
     auto group = parent ? group_access::create_sub(parent) : group_access::create_private(opts);
@@ -221,7 +223,7 @@ result<started_child> spawn_run(const command& cmd, const process_group_options&
         return e;
     }
 
-    if (sin.type() == stdin_source::kind::inherit)
+    if (io.in < 0 && sin.type() == stdin_source::kind::inherit)
         share_terminal(*access::state(group.value()));
 
     auto child = launch(cmd, plan.value(), access::state(group.value()), stdio);
@@ -231,6 +233,55 @@ result<started_child> spawn_run(const command& cmd, const process_group_options&
         parent->adopt_run_child(child.value(), child.value()->pid);
     return started_child{std::move(group).value(), std::move(child).value(), std::move(in_w), std::move(out_r),
                          std::move(err_r)};
+}
+
+result<started_run> spawn_pipeline(const std::vector<command>& stages, const process_group_options& opts,
+                                   const std::shared_ptr<group_backend>& parent, bool interactive_stdin)
+{
+    auto name_stage = [](error e, std::size_t i, const command& cmd) {
+        e.diag().stage = i;
+        if (e.diag().program.empty())
+            e.diag().program = cmd.program();
+        return e;
+    };
+    // Every stage must be able to start before any does.
+    for (std::size_t i = 0; i < stages.size(); ++i)
+    {
+        auto plan = make_plan(stages[i], environ);
+        if (!plan)
+            return name_stage(plan.error(), i, stages[i]);
+    }
+    auto group = parent ? group_access::create_sub(parent) : group_access::create_private(opts);
+    if (!group)
+        return name_stage(group.error(), 0, stages.front());
+    started_run out;
+    out.chain.emplace(std::move(group).value());
+    out.stages.reserve(stages.size());
+    const auto chain = access::state(*out.chain);
+    unique_fd upstream; // the read end of the previous stage's stdout
+    for (std::size_t i = 0; i < stages.size(); ++i)
+    {
+        unique_fd down_r, down_w; // both ends go to children: blocking, as a shell's
+        if (i + 1 < stages.size())
+        {
+            int p[2];
+            if (::pipe2(p, O_CLOEXEC) != 0)
+                return name_stage(sys_error(errno, stages[i].program(), "pipe2 between stages"), i, stages[i]);
+            down_r.reset(above_stdio(p[0]));
+            down_w.reset(above_stdio(p[1]));
+            if (!down_r || !down_w)
+                return name_stage(sys_error(errno, stages[i].program(), "pipe2 between stages"), i, stages[i]);
+        }
+        stage_io io{upstream ? upstream.fd : -1, down_w ? down_w.fd : -1};
+        auto child = spawn_run(stages[i], opts, chain, interactive_stdin && i == 0, io);
+        if (!child) // the stages started so far die with `out`, their subgroups first
+            return name_stage(child.error(), i, stages[i]);
+        if (parent) // a group_runner's group signals and lists the stages too
+            parent->adopt_run_child(child.value().record, child.value().record->pid);
+        out.stages.push_back(std::move(child).value());
+        upstream = std::move(down_r); // the children hold their ends now
+    }
+    return out;
 }
 
 } // namespace detail

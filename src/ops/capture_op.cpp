@@ -39,23 +39,27 @@ using detail::end_cause;
 using detail::timer_kind;
 
 using detail::grade_of;
-using detail::limits_of;
 
 constexpr std::size_t max_drain = 4 * 1024 * 1024;          // per wakeup, then other work gets a turn
 constexpr std::uint64_t big_stream_bytes = 4 * 1024 * 1024; // then the pipe grows to
 constexpr std::size_t big_pipe_bytes = 1024 * 1024;
 
-// The parent's side of one run.
+// The parent's side of one run: one command, or a pipeline's stages (one
+// run machine for all of them). Streams: 0 is the last stage's stdout, 1 + i
+// stage i's stderr.
 class capture_op : public std::enable_shared_from_this<capture_op>
 {
 public:
-    capture_op(asio::any_io_executor ex, command cmd, capture_handler h, detail::child_source source)
-        : ex_(ex), strand_(asio::make_strand(ex)), cmd_(std::move(cmd)), handler_(std::move(h)),
-          source_(std::move(source)), pipes_{detail::pipe_reader(strand_), detail::pipe_reader(strand_)}, in_(strand_),
-          exit_watch_(strand_), timers_{asio::steady_timer(strand_), asio::steady_timer(strand_),
-                                        asio::steady_timer(strand_)},
-          machine_(limits_of(cmd_), 1, 2)
+    capture_op(asio::any_io_executor ex, detail::capture_spec spec, capture_handler h, detail::run_source source)
+        : ex_(ex), strand_(asio::make_strand(ex)), spec_(std::move(spec)), handler_(std::move(h)),
+          source_(std::move(source)),
+          in_(strand_), timers_{asio::steady_timer(strand_), asio::steady_timer(strand_), asio::steady_timer(strand_)},
+          machine_(spec_.limits, spec_.stages.size(), spec_.stages.size() + 1)
     {
+        for (std::size_t i = 0; i < spec_.stages.size(); ++i)
+            stages_.push_back(std::make_unique<stage_slot>(strand_));
+        for (std::size_t i = 0; i <= spec_.stages.size(); ++i)
+            streams_.push_back(std::make_unique<stream_slot>(strand_));
     }
 
     void start()
@@ -74,6 +78,21 @@ public:
     }
 
 private:
+    struct stage_slot
+    {
+        explicit stage_slot(const asio::any_io_executor& ex) : watch(ex) {}
+        std::shared_ptr<detail::child_record> record;
+        detail::exit_watch watch;
+        std::optional<process_group> group; ///< its tree (a pipeline stage's subgroup, or the command's group)
+    };
+    struct stream_slot
+    {
+        explicit stream_slot(const asio::any_io_executor& ex) : pipe(ex) {}
+        detail::pipe_reader pipe;
+        std::unique_ptr<detail::stream_sink> sink;
+        bool grown = false;
+    };
+
     // A cancellation from any thread reaches the machine on the strand. A
     // refused one (total, once spawned) leaves the run going: the operation
     // then completes as if it had not been asked.
@@ -89,104 +108,131 @@ private:
         void operator()() const { post_cancel(weak, cancel_grade::terminal); }
     };
 
+    std::size_t stage_count() const noexcept { return spec_.stages.size(); }
+    const command& last() const noexcept { return spec_.stages.back(); }
+    // The command whose settings stream s follows: the last stage's stdout, a stage's stderr.
+    const command& owner(std::size_t s) const noexcept { return s == 0 ? last() : spec_.stages[s - 1]; }
+
     void launch()
     {
         start_time_ = clock::now();
         if (delivered_)
             return; // cancelled before it started
-        if (cmd_.cancel_token().stop_requested())
+        if (spec_.cancel.stop_requested())
             return perform(machine_.on_cancel(cancel_grade::terminal)); // completes it: nothing is spawned
-        for (int i = 0; i < 2; ++i)
+        for (std::size_t s = 0; s < streams_.size(); ++s)
         {
             // Every encoding is checked before anything is spawned. A teed
             // stream sees text, as the live streams do.
-            auto sink = detail::stream_sink::create(cmd_, i, detail::stream_sink::product::bytes);
+            auto sink = detail::stream_sink::create(owner(s), s == 0 ? 0 : 1, detail::stream_sink::product::bytes);
             if (!sink)
-                return fail(sink.error()); // an unknown encoding: nothing is spawned
-            sinks_[i] = std::move(sink).value();
+            {
+                error e = sink.error();
+                if (s > 0 && stage_count() > 1)
+                    e.diag().stage = s - 1;
+                return fail(std::move(e)); // an unknown encoding: nothing is spawned
+            }
+            streams_[s]->sink = std::move(sink).value();
         }
-        auto started = source_(cmd_, false);
+        auto started = source_(spec_.stages, false);
         if (!started)
             return fail(started.error());
         adopt(started.value());
         watch();
     }
 
-    void adopt(detail::started_child& child)
+    void adopt(detail::started_run& run)
     {
-        group_.emplace(std::move(child.group));
-        record_ = std::move(child.record);
-        detail::unique_fd* ends[2] = {&child.stdout_r, &child.stderr_r};
-        for (int i = 0; i < 2; ++i)
+        if (run.chain)
+            chain_.emplace(std::move(*run.chain));
+        for (std::size_t i = 0; i < stage_count(); ++i)
         {
-            if (*ends[i])
-                pipes_[i].assign(std::move(*ends[i]));
-            else // not captured: closed up front (no action can come before the start)
-                perform(machine_.on_stream_eof(static_cast<std::size_t>(i)));
+            auto& child = run.stages[i];
+            stages_[i]->group.emplace(std::move(child.group));
+            stages_[i]->record = std::move(child.record);
+            if (child.stdin_w && i == 0)
+                in_.assign(std::move(child.stdin_w));
+            adopt_stream(i + 1, child.stderr_r);
+            if (i + 1 == stage_count())
+                adopt_stream(0, child.stdout_r);
         }
-        if (child.stdin_w)
-            in_.assign(std::move(child.stdin_w));
     }
 
-    // The waits on the child, then the machine's start (its timers) and the
-    // cancel_on token, whose stop reaches the machine after on_started().
+    void adopt_stream(std::size_t s, detail::unique_fd& end)
+    {
+        if (end)
+            streams_[s]->pipe.assign(std::move(end));
+        else // not captured: closed up front (no action can come before the start)
+            perform(machine_.on_stream_eof(s));
+    }
+
+    // The run's whole tree: the pipeline's group, or the one command's.
+    process_group& run_group() noexcept { return chain_ ? *chain_ : *stages_.front()->group; }
+
+    // The waits on the children, then the machine's start (its timers) and
+    // the cancel_on token, whose stop reaches the machine after on_started().
     void watch()
     {
-        exit_watch_.watch(record_);
-        exit_watch_.async_wait([self = shared_from_this()](detail::exit_status st) { self->on_exit(st); });
-        for (int i = 0; i < 2; ++i)
-            if (pipes_[i].is_open())
-                wait_readable(i);
+        for (std::size_t i = 0; i < stage_count(); ++i)
+        {
+            stages_[i]->watch.watch(stages_[i]->record);
+            stages_[i]->watch.async_wait(
+                [self = shared_from_this(), i](detail::exit_status st) { self->on_exit(i, st); });
+        }
+        for (std::size_t s = 0; s < streams_.size(); ++s)
+            if (streams_[s]->pipe.is_open())
+                wait_readable(s);
         if (in_.is_open())
             write_stdin();
         perform(machine_.on_started());
-        if (cmd_.cancel_token().stop_possible())
-            stop_cb_.emplace(cmd_.cancel_token(), stop_fn{weak_from_this()});
+        if (spec_.cancel.stop_possible())
+            stop_cb_.emplace(spec_.cancel, stop_fn{weak_from_this()});
     }
 
-    // A chunk arrived on stream i: the sink tees and keeps it.
-    void on_chunk(int i, std::size_t n)
+    // A chunk arrived on stream s: the sink tees and keeps it.
+    void on_chunk(std::size_t s, std::size_t n)
     {
-        const auto slot = static_cast<std::size_t>(i);
-        perform(machine_.on_output(slot)); // re-arms the idle timer
-        sinks_[i]->commit(n);
-        if (sinks_[i]->limit_hit() && !machine_.output_limited())
-            perform(machine_.on_output_limit(slot)); // kills the tree; complete() reports output_limit
+        perform(machine_.on_output(s)); // re-arms the idle timer
+        auto& sink = *streams_[s]->sink;
+        sink.commit(n);
+        if (sink.limit_hit() && !machine_.output_limited())
+            perform(machine_.on_output_limit(s)); // kills the tree; complete() reports output_limit
     }
 
-    void on_stream_end(int i)
+    void on_stream_end(std::size_t s)
     {
-        sinks_[i]->finish();
-        pipes_[i].close();
-        perform(machine_.on_stream_eof(static_cast<std::size_t>(i)));
+        streams_[s]->sink->finish();
+        streams_[s]->pipe.close();
+        perform(machine_.on_stream_eof(s));
     }
 
     // Readiness first, then read until the pipe is empty: nothing is
     // allocated for a stream that stays silent, one wakeup drains many reads.
-    void wait_readable(int i)
+    void wait_readable(std::size_t s)
     {
-        pipes_[i].async_wait([self = shared_from_this(), i](error_code ec) {
+        streams_[s]->pipe.async_wait([self = shared_from_this(), s](error_code ec) {
             if (self->delivered_)
                 return;
             if (ec)
-                self->on_stream_end(i);
+                self->on_stream_end(s);
             else
-                self->drain(i);
+                self->drain(s);
         });
     }
 
-    void drain(int i)
+    void drain(std::size_t s)
     {
+        auto& slot = *streams_[s];
         for (std::size_t total = 0; total < max_drain;)
         {
-            auto [p, room] = sinks_[i]->prepare();
+            auto [p, room] = slot.sink->prepare();
             std::size_t got = 0;
-            auto st = pipes_[i].read_some(p, room, got);
+            auto st = slot.pipe.read_some(p, room, got);
             if (st == detail::read_status::would_block)
                 break;
             if (st == detail::read_status::eof)
-                return on_stream_end(i); // EOF, or an error that ends the stream alike
-            on_chunk(i, got);
+                return on_stream_end(s); // EOF, or an error that ends the stream alike
+            on_chunk(s, got);
             if (delivered_)
                 return;
             total += got;
@@ -195,17 +241,17 @@ private:
         }
         // A stream that has carried a lot gets a bigger pipe: fewer wakeups
         // of the writer and of this reader.
-        if (!pipe_grown_[i] && sinks_[i]->seen() >= big_stream_bytes)
+        if (!slot.grown && slot.sink->seen() >= big_stream_bytes)
         {
-            pipe_grown_[i] = true;
-            pipes_[i].grow_buffer(big_pipe_bytes);
+            slot.grown = true;
+            slot.pipe.grow_buffer(big_pipe_bytes);
         }
-        wait_readable(i);
+        wait_readable(s);
     }
 
     void write_stdin()
     {
-        const std::string& data = cmd_.stdin_config().data();
+        const std::string& data = spec_.stages.front().stdin_config().data();
         while (stdin_off_ < data.size())
         {
             std::size_t n = 0;
@@ -224,10 +270,10 @@ private:
         in_.close();
     }
 
-    void on_exit(detail::exit_status st)
+    void on_exit(std::size_t i, detail::exit_status st)
     {
         if (!delivered_)
-            perform(machine_.on_exit(0, detail::child_exit{st.exited, st.value, st.known}));
+            perform(machine_.on_exit(i, detail::child_exit{st.exited, st.value, st.known}));
     }
 
     // Performs what the machine decided, in its order: timers, signal,
@@ -244,10 +290,14 @@ private:
             if (a.arm[k])
                 arm_timer(static_cast<timer_kind>(k), *a.arm[k]);
         }
-        // Not kill_all(): nothing here waits for the tree to die. The exit
+        // Not kill_all(): nothing here waits for a tree to die. The exits
         // and the EOFs come back as events.
+        if (a.kill_upstream_of)
+            for (std::size_t j = 0; j < *a.kill_upstream_of; ++j)
+                if (machine_.torn_down(j) && !machine_.exited(j))
+                    (void)stages_[j]->group->signal(signal::kill);
         if (a.signal)
-            (void)group_->signal(*a.signal);
+            (void)run_group().signal(*a.signal);
         if (a.close_stdin)
             in_.close();
         if (a.start_teardown)
@@ -266,50 +316,89 @@ private:
         });
     }
 
-    // Whatever the child left behind dies before the result is handed over,
-    // without blocking this executor while it does (the handler may run
-    // inline, the common case).
+    // Whatever the children left behind dies before the result is handed
+    // over, without blocking this executor while it does (the handler may
+    // run inline, the common case).
     void start_teardown()
     {
-        detail::async_kill_tree(strand_, detail::access::state(*group_), [self = shared_from_this()](error e) {
+        detail::async_kill_tree(strand_, detail::access::state(run_group()), [self = shared_from_this()](error e) {
             self->perform(self->machine_.on_teardown_done(!e));
         });
+    }
+
+    run_outcome outcome_of(const detail::child_exit& st) const
+    {
+        return st.exited ? run_outcome::exited(st.value) : run_outcome::signalled(st.value);
     }
 
     void complete()
     {
         if (!machine_.started())
             return fail(error(errc::cancelled)); // cancelled before anything was spawned
-        auto st = machine_.status(0);
-        if (st && !st->known && machine_.cause() == end_cause::none)
-            return fail(status_lost());
+        for (std::size_t i = 0; i < stage_count(); ++i)
+            if (auto st = machine_.status(i); st && !st->known && machine_.cause() == end_cause::none)
+                return fail(status_lost(i));
         process_result r;
         r.duration = clock::now() - start_time_;
+        r.std_out = streams_[0]->sink->take_bytes();
+        r.std_out_truncated = streams_[0]->sink->truncated();
+        // The stage the result speaks for: the rightmost failed checked stage, else the last.
+        std::size_t shown = stage_count() - 1;
+        if (stage_count() > 1)
+        {
+            r.stages.resize(stage_count());
+            for (std::size_t i = 0; i < stage_count(); ++i)
+            {
+                auto& sr = r.stages[i];
+                const command& c = spec_.stages[i];
+                sr.program = c.program();
+                sr.outcome = outcome_of(*machine_.status(i));
+                sr.accepted = sr.outcome.code() && c.accepts(*sr.outcome.code());
+                sr.checked = !c.unchecked_in_pipe_value();
+                sr.torn_down = machine_.torn_down(i);
+                sr.std_err = streams_[i + 1]->sink->take_bytes();
+                sr.std_err_truncated = streams_[i + 1]->sink->truncated();
+                if (sr.checked && !sr.success())
+                    r.failed_stage = i;
+            }
+            if (r.failed_stage)
+                shown = *r.failed_stage;
+            r.std_err = r.stages[shown].std_err;
+            r.std_err_truncated = r.stages[shown].std_err_truncated;
+            r.outcome = r.stages[shown].outcome;
+        }
+        else
+        {
+            r.std_err = streams_[1]->sink->take_bytes();
+            r.std_err_truncated = streams_[1]->sink->truncated();
+            auto st = machine_.status(0);
+            r.outcome = st ? outcome_of(*st) : run_outcome::signalled(native_signal(signal::kill));
+        }
+        const command& shown_cmd = spec_.stages[shown];
         if (machine_.timed_out())
             r.outcome = run_outcome::timed_out();
-        else if (st && st->exited)
-            r.outcome = run_outcome::exited(st->value);
-        else
-            r.outcome = run_outcome::signalled(st ? st->value : native_signal(signal::kill));
-        r.accepted = r.code() && cmd_.accepts(*r.code());
-        r.std_out = sinks_[0]->take_bytes();
-        r.std_err = sinks_[1]->take_bytes();
-        r.std_out_truncated = sinks_[0]->truncated();
-        r.std_err_truncated = sinks_[1]->truncated();
-        const std::string& err_text = cmd_.stderr_config().type() == stdio_mode::kind::merge ? r.std_out : r.std_err;
-        r.diagnostics = detail::finished_diagnostics(cmd_, r.outcome, r.duration, err_text, machine_.idle_expired());
+        r.accepted = r.code() && shown_cmd.accepts(*r.code());
+        const std::string& err_text =
+            shown_cmd.stderr_config().type() == stdio_mode::kind::merge && shown + 1 == stage_count() ? r.std_out
+                                                                                                      : r.std_err;
+        r.diagnostics = detail::finished_diagnostics(shown_cmd.program(), r.outcome, r.duration, err_text,
+                                                     machine_.idle_expired(), spec_.limits.timeout);
+        if (stage_count() > 1 && (r.failed_stage || machine_.cause() != end_cause::none))
+            r.diagnostics.stage = shown;
         error_code ec = machine_.output_limited() ? make_error_code(errc::output_limit)
                         : machine_.cancelled()    ? make_error_code(errc::cancelled)
                                                   : error_code();
         deliver(ec, std::move(r));
     }
 
-    error status_lost() const
+    error status_lost(std::size_t i) const
     {
         diagnostics d;
-        d.program = cmd_.program();
+        d.program = spec_.stages[i].program();
         d.step = "waitid";
         d.detail = detail::status_lost_detail;
+        if (stage_count() > 1)
+            d.stage = i;
         return error(errc::status_unavailable, std::move(d));
     }
 
@@ -320,7 +409,7 @@ private:
         r.accepted = false;
         r.diagnostics = e.diag();
         if (r.diagnostics.program.empty())
-            r.diagnostics.program = cmd_.program();
+            r.diagnostics.program = spec_.stages.front().program();
         r.duration = clock::now() - start_time_;
         r.diagnostics.elapsed = r.duration;
         deliver(e.code(), std::move(r));
@@ -337,11 +426,16 @@ private:
             slot.clear();
         for (auto& t : timers_)
             t.cancel();
-        for (auto& p : pipes_)
-            p.close();
+        for (auto& s : streams_)
+            s->pipe.close();
         in_.close();
-        exit_watch_.stop();
-        group_.reset(); // the tree is dead: this only gives the cgroup back
+        // The trees are dead: this only gives the groups back, stages first.
+        for (auto& st : stages_)
+        {
+            st->watch.stop();
+            st->group.reset();
+        }
+        chain_.reset();
         auto h = std::move(handler_);
         auto hex = asio::get_associated_executor(h, ex_);
         asio::dispatch(hex, [h = std::move(h), ec, r = std::move(r)]() mutable { std::move(h)(ec, std::move(r)); });
@@ -349,19 +443,16 @@ private:
 
     asio::any_io_executor ex_;
     asio::strand<asio::any_io_executor> strand_;
-    command cmd_;
+    detail::capture_spec spec_;
     capture_handler handler_;
-    detail::child_source source_;
-    std::array<detail::pipe_reader, 2> pipes_; ///< stdout, stderr
-    detail::pipe_writer in_;
-    detail::exit_watch exit_watch_;
+    detail::run_source source_;
+    std::vector<std::unique_ptr<stage_slot>> stages_;
+    std::vector<std::unique_ptr<stream_slot>> streams_;
+    std::optional<process_group> chain_; ///< a pipeline's group (the stages' subgroups are in it)
+    detail::pipe_writer in_;             ///< the first stage's stdin
     std::array<asio::steady_timer, detail::timer_kind_count> timers_; ///< by timer_kind
     detail::run_machine machine_;
-    std::array<std::unique_ptr<detail::stream_sink>, 2> sinks_;
-    std::optional<process_group> group_;
-    std::shared_ptr<detail::child_record> record_;
     std::optional<std::stop_callback<stop_fn>> stop_cb_;
-    std::array<bool, 2> pipe_grown_{false, false};
     std::size_t stdin_off_ = 0;
     clock::time_point start_time_ = clock::now();
     bool delivered_ = false;
@@ -371,9 +462,20 @@ private:
 
 namespace detail {
 
-void async_capture(asio::any_io_executor ex, command cmd, capture_handler handler, child_source source)
+void async_fail(asio::any_io_executor ex, error e, capture_handler handler)
 {
-    std::make_shared<capture_op>(std::move(ex), std::move(cmd), std::move(handler), std::move(source))->start();
+    process_result r;
+    r.accepted = false;
+    r.diagnostics = e.diag();
+    asio::post(ex, [ex, h = std::move(handler), ec = e.code(), r = std::move(r)]() mutable {
+        auto hex = asio::get_associated_executor(h, ex);
+        asio::dispatch(hex, [h = std::move(h), ec, r = std::move(r)]() mutable { std::move(h)(ec, std::move(r)); });
+    });
+}
+
+void async_capture(asio::any_io_executor ex, capture_spec spec, capture_handler handler, run_source source)
+{
+    std::make_shared<capture_op>(std::move(ex), std::move(spec), std::move(handler), std::move(source))->start();
 }
 
 } // namespace detail

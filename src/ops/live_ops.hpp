@@ -64,6 +64,9 @@ inline bool streams_done(const live_state& s)
     for (auto& st : s.streams)
         if (st && !st->eof)
             return false;
+    for (auto& up : s.upstream)
+        if (!up->err_eof)
+            return false;
     return true;
 }
 

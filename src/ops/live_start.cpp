@@ -11,6 +11,7 @@
 #include "live_ops.hpp"
 #include "run_limits.hpp"
 #include "../backend/group_backend.hpp"
+#include "../core/plan.hpp"
 
 namespace boost {
 namespace processkit {
@@ -19,26 +20,49 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-void on_exit(live_state& s, exit_status st)
+void on_exit(live_state& s, std::size_t child, exit_status st)
 {
     s.duration = clock::now() - s.start_time;
     // The machine tears the tree down; the waiters hear of the exit once
     // nothing the run left behind survives (its `exited`: on_tree_dead).
-    perform(s, s.machine.on_exit(0, child_exit{st.exited, st.value, st.known}));
+    perform(s, s.machine.on_exit(child, child_exit{st.exited, st.value, st.known}));
+}
+
+run_outcome outcome_of(const child_exit& st)
+{
+    return st.exited ? run_outcome::exited(st.value) : run_outcome::signalled(st.value);
+}
+
+// A pipeline's stages as they ended; returns the child the outcome speaks
+// for: the rightmost checked stage that failed (pipefail), else the last.
+std::size_t judge_stages(live_state& s)
+{
+    const std::size_t last = s.last_index();
+    if (last == 0)
+        return 0;
+    s.stage_results.resize(last + 1);
+    for (std::size_t i = 0; i <= last; ++i)
+    {
+        const command& c = i < last ? s.upstream[i]->cmd : s.cmd;
+        auto& r = s.stage_results[i];
+        r.program = c.program();
+        r.outcome = outcome_of(s.machine.status(i).value());
+        r.accepted = r.outcome.code() && c.accepts(*r.outcome.code());
+        r.checked = !c.unchecked_in_pipe_value();
+        r.torn_down = s.machine.torn_down(i);
+        if (r.checked && !r.success())
+            s.failed_stage = i;
+    }
+    return s.failed_stage.value_or(last);
 }
 
 // The machine's `exited`: the exit is final, the exit waiters are answered.
 // (finish, the probes and the event stream also wait for the streams' EOF.)
 void on_tree_dead(live_state& s)
 {
-    const child_exit st = s.machine.status(0).value();
+    const child_exit st = s.machine.status(judge_stages(s)).value();
     const bool timed_out = s.machine.timed_out();
-    if (timed_out)
-        s.outcome = run_outcome::timed_out();
-    else if (st.exited)
-        s.outcome = run_outcome::exited(st.value);
-    else
-        s.outcome = run_outcome::signalled(st.value);
+    s.outcome = timed_out ? run_outcome::timed_out() : outcome_of(st);
     // cancel_fired: also a stop whose cancellation the exit overtook on the strand.
     if (s.machine.cancelled() || (!timed_out && s.cancel_fired))
         s.end_error = code(errc::cancelled);
@@ -46,6 +70,8 @@ void on_tree_dead(live_state& s)
         s.end_error = code(errc::status_unavailable); // `outcome` is unknown: never shown as a value
     s.stop_cb.reset();
     s.exit.stop();
+    for (auto& up : s.upstream)
+        up->exit.stop();
     while (!s.exit_waiters.empty())
     {
         complete(s, std::move(s.exit_waiters.front().second), s.end_error, *s.outcome);
@@ -89,7 +115,11 @@ void perform(live_state& s, const run_actions& a)
         if (a.arm[k])
             arm_timer(s, static_cast<timer_kind>(k), *a.arm[k]);
     }
-    // Not kill_all(): the strand never blocks; the exit comes back as an event.
+    // Not kill_all(): the strand never blocks; the exits come back as events.
+    if (a.kill_upstream_of)
+        for (std::size_t j = 0; j < *a.kill_upstream_of; ++j)
+            if (s.machine.torn_down(j) && !s.machine.exited(j))
+                (void)s.upstream[j]->group->signal(processkit::signal::kill);
     if (a.signal)
         (void)s.group->signal(*a.signal);
     if (a.close_stdin && !s.writing)
@@ -107,10 +137,10 @@ namespace {
 // the spawn). cancel_fired is set at once.
 void watch_stop_token(live_state& s)
 {
-    if (!s.cmd.cancel_token().stop_possible())
+    if (!s.cancel.stop_possible())
         return;
     std::weak_ptr<live_state> weak = s.shared_from_this();
-    s.stop_cb.emplace(s.cmd.cancel_token(), std::function<void()>([weak] {
+    s.stop_cb.emplace(s.cancel, std::function<void()>([weak] {
                           auto sp = weak.lock();
                           if (!sp)
                               return;
@@ -119,10 +149,52 @@ void watch_stop_token(live_state& s)
                       }));
 }
 
+// A pipeline stage's stderr, before the last: kept whole for finished::stages.
+void read_upstream_err(live_state& s, std::size_t j)
+{
+    auto& up = *s.upstream[j];
+    up.err.async_wait([self = s.shared_from_this(), j](error_code ec) {
+        auto& s = *self;
+        auto& up = *s.upstream[j];
+        for (;;)
+        {
+            auto [p, room] = up.err_sink->prepare();
+            std::size_t got = 0;
+            auto st = ec ? read_status::eof : up.err.read_some(p, room, got);
+            if (st == read_status::would_block)
+                return read_upstream_err(s, j);
+            if (st == read_status::eof)
+            {
+                up.err_sink->finish();
+                up.err.close();
+                up.err_eof = true;
+                deliver_events(s);
+                deliver_finish(s);
+                check_probes_after_exit(s);
+                return perform(s, s.machine.on_stream_eof(2 + j));
+            }
+            up.err_sink->commit(got);
+            perform(s, s.machine.on_output(2 + j));
+        }
+    });
+}
+
 // The run's first turn on the strand.
 void begin(live_state& s)
 {
-    s.exit.async_wait([self = s.shared_from_this()](exit_status st) { on_exit(*self, st); });
+    for (std::size_t j = 0; j < s.upstream.size(); ++j)
+    {
+        s.upstream[j]->exit.async_wait([self = s.shared_from_this(), j](exit_status st) { on_exit(*self, j, st); });
+        if (s.upstream[j]->err.is_open())
+            read_upstream_err(s, j);
+        else
+        {
+            s.upstream[j]->err_eof = true;
+            perform(s, s.machine.on_stream_eof(2 + j));
+        }
+    }
+    s.exit.async_wait(
+        [self = s.shared_from_this(), last = s.last_index()](exit_status st) { on_exit(*self, last, st); });
     for (std::size_t i = 0; i < s.streams.size(); ++i)
         if (s.streams[i])
             wait_readable(s, static_cast<int>(i));
@@ -163,7 +235,26 @@ finished make_finished(live_state& s)
             f.std_err += err->queue.pop();
         }
     }
-    f.diagnostics = finished_diagnostics(s.cmd, f.outcome, f.duration, f.std_err, s.machine.idle_expired());
+    f.stages = s.stage_results;
+    f.failed_stage = s.failed_stage;
+    for (std::size_t j = 0; j < s.upstream.size(); ++j)
+    {
+        f.stages[j].std_err = s.upstream[j]->err_sink->take_bytes();
+        f.stages[j].std_err_truncated = s.upstream[j]->err_sink->truncated();
+    }
+    if (!f.stages.empty())
+        f.stages.back().std_err = f.std_err, f.stages.back().std_err_truncated = f.std_err_truncated;
+    const bool upstream_failed = s.failed_stage && *s.failed_stage < s.last_index();
+    if (upstream_failed) // the outcome is that stage's: so are the stderr and the program
+    {
+        f.std_err = f.stages[*s.failed_stage].std_err;
+        f.std_err_truncated = f.stages[*s.failed_stage].std_err_truncated;
+    }
+    const command& shown = upstream_failed ? s.upstream[*s.failed_stage]->cmd : s.cmd;
+    f.diagnostics = finished_diagnostics(shown.program(), f.outcome, f.duration, f.std_err, s.machine.idle_expired(),
+                                         s.limits.timeout);
+    if (!f.stages.empty() && (s.failed_stage || s.machine.cause() != end_cause::none))
+        f.diagnostics.stage = s.failed_stage.value_or(s.last_index());
     if (s.end_error == errc::status_unavailable)
     {
         f.diagnostics.exit_code.reset();
@@ -187,55 +278,125 @@ void deliver_finish(live_state& s)
     }
 }
 
-live_state::live_state(asio::any_io_executor e, command c)
-    : ex(e), strand(asio::make_strand(e)), cmd(std::move(c)), exit(strand),
-      machine(limits_of(cmd), 1, 2), timers{asio::steady_timer(strand), asio::steady_timer(strand),
-                                            asio::steady_timer(strand)},
+live_state::live_state(asio::any_io_executor e, command c, const run_limits& l, std::stop_token stop,
+                       std::size_t stages)
+    : ex(e), strand(asio::make_strand(e)), cmd(std::move(c)), limits(l), cancel(std::move(stop)), exit(strand),
+      machine(limits, stages, 2 + (stages - 1)), timers{asio::steady_timer(strand), asio::steady_timer(strand),
+                                                        asio::steady_timer(strand)},
       in(strand)
 {
 }
 
 live_state::~live_state() = default;
 
-result<running_process> start_live(asio::any_io_executor ex, command cmd, const child_source& source)
+namespace {
+
+error cancelled_before_start(const std::string& program)
 {
-    if (cmd.cancel_token().stop_requested())
-    {
-        diagnostics d;
-        d.program = cmd.program();
-        return error(errc::cancelled, std::move(d));
-    }
-    auto s = std::make_shared<live_state>(ex, std::move(cmd));
+    diagnostics d;
+    d.program = program;
+    return error(errc::cancelled, std::move(d));
+}
+
+// The sinks of the streams (every encoding is checked before anything is
+// spawned; "" validates UTF-8: lines are always valid UTF-8 text).
+result<std::array<std::unique_ptr<stream_sink>, 2>> line_sinks(const command& cmd)
+{
     std::array<std::unique_ptr<stream_sink>, 2> sinks;
     for (int i = 0; i < 2; ++i)
     {
-        // Every encoding is checked before anything is spawned ("" validates
-        // UTF-8: lines are always valid UTF-8 text).
-        auto sink = stream_sink::create(s->cmd, i, stream_sink::product::lines);
+        auto sink = stream_sink::create(cmd, i, stream_sink::product::lines);
         if (!sink)
             return sink.error();
         sinks[i] = std::move(sink).value();
     }
+    return sinks;
+}
+
+// The last (or only) child's streams and the first one's stdin, then the run's first turn.
+result<running_process> go_live(std::shared_ptr<live_state> s, std::array<std::unique_ptr<stream_sink>, 2> sinks,
+                                started_child& last, unique_fd stdin_w, const stdin_source& in)
+{
+    s->record = std::move(last.record);
+    s->pid = s->record->pid;
+    unique_fd* ends[2] = {&last.stdout_r, &last.stderr_r};
+    for (int i = 0; i < 2; ++i)
+        if (*ends[i])
+            s->streams[i] = std::make_unique<live_state::stream>(s->strand, std::move(*ends[i]), std::move(sinks[i]));
+    if (stdin_w)
+    {
+        s->in.assign(std::move(stdin_w));
+        if (in.type() == stdin_source::kind::bytes)
+            s->writes.push_back({in.data(), [](error_code) {}});
+    }
+    s->exit.watch(s->record);
+    asio::post(s->strand, [s] { begin(*s); });
+    return access::make<running_process>(std::move(s));
+}
+
+} // namespace
+
+result<running_process> start_live(asio::any_io_executor ex, command cmd, const child_source& source)
+{
+    if (cmd.cancel_token().stop_requested())
+        return cancelled_before_start(cmd.program());
+    auto limits = limits_of(cmd);
+    auto stop = cmd.cancel_token();
+    auto s = std::make_shared<live_state>(ex, std::move(cmd), limits, std::move(stop));
+    auto sinks = line_sinks(s->cmd);
+    if (!sinks)
+        return sinks.error();
     auto started = source(s->cmd, true);
     if (!started)
         return started.error();
     auto& child = started.value();
     s->group.emplace(std::move(child.group));
-    s->record = std::move(child.record);
-    s->pid = s->record->pid;
-    unique_fd* ends[2] = {&child.stdout_r, &child.stderr_r};
-    for (int i = 0; i < 2; ++i)
-        if (*ends[i])
-            s->streams[i] = std::make_unique<live_state::stream>(s->strand, std::move(*ends[i]), std::move(sinks[i]));
-    if (child.stdin_w)
+    const stdin_source in = s->cmd.stdin_config();
+    return go_live(std::move(s), std::move(sinks).value(), child, std::move(child.stdin_w), in);
+}
+
+result<running_process> start_live(asio::any_io_executor ex, pipeline p, const run_source& source)
+{
+    if (error e = check_pipeline(p))
+        return e;
+    if (p.cancel_token().stop_requested())
+        return cancelled_before_start(p.stages().front().program());
+    const std::size_t n = p.stages().size();
+    auto s = std::make_shared<live_state>(ex, p.stages().back(), limits_of(p), p.cancel_token(), n);
+    auto sinks = line_sinks(s->cmd);
+    if (!sinks)
+        return sinks.error();
+    for (std::size_t j = 0; j + 1 < n; ++j)
     {
-        s->in.assign(std::move(child.stdin_w));
-        if (s->cmd.stdin_config().type() == stdin_source::kind::bytes)
-            s->writes.push_back({s->cmd.stdin_config().data(), [](error_code) {}});
+        auto up = std::make_unique<live_state::upstream_stage>(s->strand, p.stages()[j]);
+        auto sink = stream_sink::create(up->cmd, 1, stream_sink::product::bytes);
+        if (!sink)
+        {
+            error e = sink.error();
+            e.diag().stage = j;
+            return e;
+        }
+        up->err_sink = std::move(sink).value();
+        s->upstream.push_back(std::move(up));
     }
-    s->exit.watch(s->record);
-    asio::post(s->strand, [s] { begin(*s); });
-    return access::make<running_process>(std::move(s));
+    auto started = source(p.stages(), true);
+    if (!started)
+        return started.error();
+    auto& run = started.value();
+    s->group.emplace(std::move(*run.chain));
+    for (std::size_t j = 0; j + 1 < n; ++j)
+    {
+        auto& up = *s->upstream[j];
+        up.group.emplace(std::move(run.stages[j].group));
+        up.record = std::move(run.stages[j].record);
+        up.exit.watch(up.record);
+        if (run.stages[j].stderr_r)
+            up.err.assign(std::move(run.stages[j].stderr_r));
+    }
+    s->last_group.emplace(std::move(run.stages.back().group));
+    unique_fd stdin_w = std::move(run.stages.front().stdin_w);
+    return go_live(std::move(s), std::move(sinks).value(), run.stages.back(), std::move(stdin_w),
+                   p.stages().front().stdin_config());
 }
 
 diagnostics describe(live_state& s, error_code ec)

@@ -9,6 +9,7 @@
 
 #include "../backend/pipes.hpp"
 #include "../core/run_machine.hpp"
+#include "run_limits.hpp"
 #include "../core/stream_sink.hpp"
 #include "../backend/spawn.hpp"
 
@@ -21,6 +22,7 @@
 #include <functional>
 #include <stop_token>
 #include <list>
+#include <vector>
 
 namespace boost {
 namespace processkit {
@@ -35,17 +37,40 @@ struct live_state : std::enable_shared_from_this<live_state>
 {
     using clock = std::chrono::steady_clock;
 
-    live_state(asio::any_io_executor ex, command c);
+    /// `c`: the command, or a pipeline's last stage (its stdout and stderr
+    /// are the streams); `stages`: how many children the run has.
+    live_state(asio::any_io_executor ex, command c, const run_limits& limits, std::stop_token cancel,
+               std::size_t stages = 1);
     ~live_state();
 
     asio::any_io_executor ex;
     asio::strand<asio::any_io_executor> strand;
     command cmd;
+    run_limits limits;
+    std::stop_token cancel; ///< the command's or the pipeline's cancel_on
     clock::time_point start_time = clock::now();
 
-    std::optional<process_group> group;
-    std::shared_ptr<child_record> record;
+    std::optional<process_group> group;   ///< the run's tree: the command's group, or the pipeline's
+    std::shared_ptr<child_record> record; ///< the command, or the pipeline's last stage
     int pid = -1;
+
+    /// A pipeline's stages before the last, each in its own subgroup of
+    /// `group` (child index = position); their stderr is kept for
+    /// finished::stages (stream 2 + position).
+    struct upstream_stage
+    {
+        upstream_stage(const asio::any_io_executor& ex, command c) : cmd(std::move(c)), exit(ex), err(ex) {}
+        command cmd;
+        std::shared_ptr<child_record> record;
+        exit_watch exit;
+        std::optional<process_group> group;
+        pipe_reader err;
+        std::unique_ptr<stream_sink> err_sink;
+        bool err_eof = false;
+    };
+    std::vector<std::unique_ptr<upstream_stage>> upstream;
+    std::optional<process_group> last_group; ///< a pipeline's last stage's subgroup
+    std::size_t last_index() const noexcept { return upstream.size(); }
 
     struct stream
     {
@@ -80,6 +105,8 @@ struct live_state : std::enable_shared_from_this<live_state>
     /// hears of it on the strand, after.
     std::atomic<bool> cancel_fired{false};
     std::chrono::nanoseconds duration{};
+    std::vector<stage_result> stage_results; ///< a pipeline's, once every stage has exited
+    std::optional<std::size_t> failed_stage;
     /// Pending waits, keyed by operation id (cancellation finds them by it).
     std::list<std::pair<std::uint64_t, any_handler<void(error_code, run_outcome)>>> exit_waiters;
     std::list<std::pair<std::uint64_t, any_handler<void(error_code, finished)>>> finish_waiters;

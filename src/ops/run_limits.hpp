@@ -8,6 +8,7 @@
 // What the ops tell the run machine about a command and a cancellation.
 
 #include <boost/processkit/command.hpp>
+#include <boost/processkit/pipeline.hpp>
 
 #include "../core/run_machine.hpp"
 
@@ -19,13 +20,16 @@ namespace boost {
 namespace processkit {
 namespace detail {
 
-inline run_limits limits_of(const command& cmd)
+/// What the machine enforces for a command, or for a pipeline's chain (the
+/// same observers on both).
+template <class Run>
+run_limits limits_of(const Run& run)
 {
     run_limits l;
-    l.timeout = cmd.timeout_value();
-    l.idle_timeout = cmd.idle_timeout_value();
-    l.grace = cmd.grace_value();
-    l.soft_signal = cmd.timeout_signal_value();
+    l.timeout = run.timeout_value();
+    l.idle_timeout = run.idle_timeout_value();
+    l.grace = run.grace_value();
+    l.soft_signal = run.timeout_signal_value();
     return l;
 }
 

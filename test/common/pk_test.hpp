@@ -120,6 +120,17 @@ inline bool running(int pid)
     return state != 'Z' && state != 'X';
 }
 
+/// A field of /proc/self/status in KiB ("VmRSS", "VmHWM"), -1 if absent.
+inline long status_kib(const std::string& field)
+{
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind(field + ":", 0) == 0)
+            return std::stol(line.substr(field.size() + 1));
+    return -1;
+}
+
 /// Open fds of this process.
 inline std::vector<int> own_fds()
 {

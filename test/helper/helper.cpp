@@ -344,6 +344,26 @@ void relay_lines(int fd, int lines)
 
 int mode_exit(args_t args) { return static_cast<int>(parse_number(args[0], "exit code", INT_MIN, INT_MAX)); }
 
+// Counts its runs in STATEFILE (one byte each, appended): exits 1 while the
+// file had fewer than N bytes before this run, else 0, after SLEEP_MS.
+int mode_fail_until(args_t args)
+{
+    const unsigned long long failures = parse_count(args[0]);
+    const char* path = args[1];
+    const long long sleep_before_exit = args.size() > 2 ? parse_ms(args[2]) : 0;
+    const int fd = ::open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        sys_error(std::string("open ") + path);
+    const off_t before = ::lseek(fd, 0, SEEK_END);
+    if (before < 0)
+        sys_error(std::string("lseek ") + path);
+    emit(fd, "x");
+    if (::close(fd) != 0)
+        sys_error(std::string("close ") + path);
+    sleep_ms(sleep_before_exit);
+    return static_cast<unsigned long long>(before) < failures ? exit_failure : 0;
+}
+
 int mode_args(args_t args)
 {
     buffered_writer out(STDOUT_FILENO);
@@ -496,6 +516,26 @@ int mode_cat(args_t)
     std::vector<char> buffer(64 * 1024);
     while (const std::size_t n = read_some(STDIN_FILENO, buffer.data(), buffer.size()))
         emit(STDOUT_FILENO, std::string_view(buffer.data(), n));
+    return 0;
+}
+
+// Reads stdin to EOF and checks it is write_pattern's output: "ok N", or
+// "mismatch at OFFSET" (exit 1).
+int mode_check_pattern(args_t)
+{
+    std::vector<char> buffer(big_chunk);
+    unsigned long long offset = 0;
+    while (const std::size_t n = read_some(STDIN_FILENO, buffer.data(), buffer.size()))
+    {
+        for (std::size_t k = 0; k < n; ++k)
+            if (buffer[k] != static_cast<char>((offset + k) % pattern_period))
+            {
+                emit_line(STDOUT_FILENO, "mismatch at " + std::to_string(offset + k));
+                return 1;
+            }
+        offset += n;
+    }
+    emit_line(STDOUT_FILENO, "ok " + std::to_string(offset));
     return 0;
 }
 
@@ -990,6 +1030,7 @@ struct mode
 
 constexpr mode modes[] = {
     {"exit", "CODE", 1, 1, mode_exit},
+    {"fail-until", "N STATEFILE [SLEEP_MS]", 2, 3, mode_fail_until},
     {"args", "[ARG...]", 0, unlimited, mode_args},
     {"argv0", "", 0, 0, mode_argv0},
     {"env", "[NAME...]", 0, unlimited, mode_env},
@@ -1002,6 +1043,7 @@ constexpr mode modes[] = {
     {"flood", "OUT_BYTES ERR_BYTES IN_BYTES", 3, 3, mode_flood},
     {"cat", "", 0, 0, mode_cat},
     {"count-stdin", "", 0, 0, mode_count_stdin},
+    {"check-pattern", "", 0, 0, mode_check_pattern},
     {"read-line-echo", "PROMPT", 1, 1, mode_read_line_echo},
     {"sleep", "MS", 1, 1, mode_sleep},
     {"print-sleep", "TEXT MS", 2, 2, mode_print_sleep},

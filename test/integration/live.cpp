@@ -56,17 +56,6 @@ std::vector<std::string> cmdline(int pid)
     return out;
 }
 
-// VmRSS of this process in KiB.
-long vm_rss_kib()
-{
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("VmRSS:", 0) == 0)
-            return std::stol(line.substr(6));
-    return -1;
-}
-
 // Kills `pids` with SIGKILL unless dismissed (destroyed) within `limit`, so a
 // hung stream fails the test instead of hanging the suite.
 struct watchdog
@@ -682,7 +671,7 @@ BOOST_AUTO_TEST_CASE(slow_consumer_with_bounded_policy_keeps_memory_bounded)
     pk::output_buffer_policy pol;
     pol.max_lines = 1000;
     pol.mode = pk::overflow_mode::drop_oldest;
-    const long before = vm_rss_kib();
+    const long before = pk_test::status_kib("VmRSS");
     BOOST_TEST_REQUIRE(before > 0);
     auto r = pk::start(pk_test::helper_command({"lines", "2000000"}).output_buffer(pol));
     PK_REQUIRE_OK(r);
@@ -691,14 +680,14 @@ BOOST_AUTO_TEST_CASE(slow_consumer_with_bounded_policy_keeps_memory_bounded)
     std::jthread sampler([&] {
         while (!done)
         {
-            long v = vm_rss_kib();
+            long v = pk_test::status_kib("VmRSS");
             if (v > peak)
                 peak = v;
             std::this_thread::sleep_for(10ms);
         }
     });
     auto w = r.value().wait();
-    long v = vm_rss_kib();
+    long v = pk_test::status_kib("VmRSS");
     if (v > peak)
         peak = v;
     done = true;

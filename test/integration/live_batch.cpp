@@ -47,17 +47,6 @@ BOOST_TEST_GLOBAL_FIXTURE(subreaper_fixture);
 
 namespace {
 
-// VmRSS of this process in KiB.
-long vm_rss_kib()
-{
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("VmRSS:", 0) == 0)
-            return std::stol(line.substr(6));
-    return -1;
-}
-
 // "" when `b` is self-consistent (size, bytes, indexing and iteration agree,
 // at least one line, within the size bound), else what is wrong.
 std::string batch_problem(const pk::line_batch& b)
@@ -799,7 +788,7 @@ BOOST_AUTO_TEST_CASE(an_idle_started_child_costs_little_memory)
     }
     // Free heap pages go back to the system, so that new allocations show.
     ::malloc_trim(0);
-    const long before = vm_rss_kib();
+    const long before = pk_test::status_kib("VmRSS");
     BOOST_TEST_REQUIRE(before > 0);
     std::vector<pk::running_process> idle;
     idle.reserve(k);
@@ -812,7 +801,7 @@ BOOST_AUTO_TEST_CASE(an_idle_started_child_costs_little_memory)
     // Let the I/O thread arm every stream.
     for (auto& p : idle)
         BOOST_TEST(!p.wait_for([] { return true; }, 5s).has_error());
-    const long after = vm_rss_kib();
+    const long after = pk_test::status_kib("VmRSS");
     const double per_child = static_cast<double>(after - before) / k;
     BOOST_TEST_MESSAGE("VmRSS grew by " << per_child << " KiB per idle started child");
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)

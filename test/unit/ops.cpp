@@ -46,12 +46,12 @@ capture_result capture(pk::command cmd, pk::detail::child_source source,
 {
     asio::io_context ctx;
     std::optional<capture_result> got;
-    pk::detail::async_capture(ctx.get_executor(), std::move(cmd),
+    pk::detail::async_capture(ctx.get_executor(), pk::detail::spec_of(std::move(cmd)),
                               asio::bind_cancellation_slot(slot,
                                                            [&](pk::error_code ec, pk::process_result r) {
                                                                got = capture_result{ec, std::move(r)};
                                                            }),
-                              std::move(source));
+                              pk::detail::single_source(std::move(source)));
     ctx.run();
     BOOST_TEST_REQUIRE(got.has_value());
     return std::move(*got);

@@ -51,12 +51,14 @@ struct expected
     std::array<std::optional<nanoseconds>, timer_kind_count> arm{};
     std::array<bool, timer_kind_count> disarm{};
     bool close_stdin = false, start_teardown = false, exited = false, complete = false, refused = false;
+    std::optional<std::size_t> kill_upstream_of;
     friend bool operator==(const expected&, const expected&) = default;
 };
 
 expected strip(const run_actions& a)
 {
-    expected e{a.signal, {}, a.disarm, a.close_stdin, a.start_teardown, a.exited, a.complete, a.refused};
+    expected e{a.signal, {},         a.disarm,  a.close_stdin,     a.start_teardown,
+               a.exited, a.complete, a.refused, a.kill_upstream_of};
     for (std::size_t k = 0; k < timer_kind_count; ++k)
         if (a.arm[k])
             e.arm[k] = a.arm[k]->after;
@@ -87,6 +89,8 @@ std::string describe(const expected& e)
                             {e.refused, "refused"}})
         if (on)
             os << ' ' << name;
+    if (e.kill_upstream_of)
+        os << " kill-upstream-of=" << *e.kill_upstream_of;
     os << " }";
     return os.str();
 }
@@ -164,6 +168,10 @@ public:
     script& expect_refused()
     {
         return expect([](expected& e) { e.refused = true; });
+    }
+    script& expect_kill_upstream(std::size_t child)
+    {
+        return expect([child](expected& e) { e.kill_upstream_of = child; });
     }
 
     /// A look at the machine between two events.
@@ -734,11 +742,23 @@ BOOST_AUTO_TEST_CASE(three_children_two_streams_in_every_order)
                 s.started().expect_arm(deadline);
                 int exits = 0, eofs = 0;
                 bool torn_down = false;
+                std::array<bool, 3> gone{}; // exited or killed as upstream
                 for (int e : order)
                 {
                     if (e < 3)
                     {
                         s.exit(static_cast<std::size_t>(e), code(e));
+                        gone[static_cast<std::size_t>(e)] = true;
+                        // A child before it still running is killed, unless this exit is the last.
+                        bool upstream = false;
+                        for (int j = 0; j < e; ++j)
+                            upstream = upstream || !gone[static_cast<std::size_t>(j)];
+                        if (upstream && exits + 1 < 3)
+                        {
+                            s.expect_kill_upstream(static_cast<std::size_t>(e));
+                            for (int j = 0; j < e; ++j)
+                                gone[static_cast<std::size_t>(j)] = true;
+                        }
                         if (++exits == 3)
                         {
                             s.expect_disarm(deadline).expect_close_stdin().expect_teardown();
@@ -775,6 +795,7 @@ BOOST_AUTO_TEST_CASE(teardown_waits_for_the_last_child)
         .started()
         .expect_arm(deadline)
         .exit(2, killed_by(13))
+        .expect_kill_upstream(2) // 0 and 1 are still running
         .exit(0)
         .exit(0, code(5)) // reported twice: the first status stays, and it is not a third exit
         .check([](const run_machine& m) {
@@ -788,6 +809,52 @@ BOOST_AUTO_TEST_CASE(teardown_waits_for_the_last_child)
         .expect_disarm(deadline)
         .expect_close_stdin()
         .expect_teardown()
+        .teardown_done()
+        .expect_exited()
+        .expect_complete()
+        .run();
+}
+
+BOOST_AUTO_TEST_CASE(an_early_exit_kills_only_the_children_before_it)
+{
+    // A pipeline of four: stage 2 ends first; 0 and 1 are torn down, 3 runs on.
+    script s(limits(10s), 4, 0);
+    const run_machine& m = s.started()
+                               .expect_arm(deadline)
+                               .exit(2, code(1))
+                               .expect_kill_upstream(2)
+                               .check([](const run_machine& m) {
+                                   BOOST_TEST(m.torn_down(0));
+                                   BOOST_TEST(m.torn_down(1));
+                                   BOOST_TEST(!m.torn_down(2));
+                                   BOOST_TEST(!m.torn_down(3));
+                               })
+                               .exit(1, killed_by(9)) // the kill's exit: nothing more to kill
+                               .exit(0, killed_by(9))
+                               .exit(3)
+                               .expect_disarm(deadline)
+                               .expect_close_stdin()
+                               .expect_teardown()
+                               .teardown_done()
+                               .expect_exited()
+                               .expect_complete()
+                               .run();
+    BOOST_TEST(!m.torn_down(3));
+    BOOST_TEST((m.cause() == end_cause::none));
+}
+
+BOOST_AUTO_TEST_CASE(an_exit_after_the_teardown_started_kills_nothing_more)
+{
+    script(limits(10s), 3, 0)
+        .started()
+        .expect_arm(deadline)
+        .request_teardown()
+        .expect_disarm(deadline)
+        .expect_teardown()
+        .exit(2) // sealed: the teardown kills the whole tree anyway
+        .exit(0)
+        .exit(1)
+        .expect_close_stdin()
         .teardown_done()
         .expect_exited()
         .expect_complete()

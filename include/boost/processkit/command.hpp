@@ -6,6 +6,7 @@
 #define BOOST_PROCESSKIT_COMMAND_HPP
 
 #include <boost/processkit/config.hpp>
+#include <boost/processkit/retry.hpp>
 #include <boost/processkit/signal.hpp>
 
 #include <chrono>
@@ -21,6 +22,8 @@
 
 namespace boost {
 namespace processkit {
+
+class pipeline;
 
 /// Where a child's stdout or stderr goes.
 class stdio_mode
@@ -297,6 +300,26 @@ public:
         return *this;
     }
 
+    /// Attempt the run again when an attempt fails, per `policy` (see
+    /// retry_policy): every verb honours it.
+    command& retry(retry_policy policy)
+    {
+        retry_ = std::move(policy);
+        return *this;
+    }
+    /// In a pipeline: this stage's failure does not fail the chain (pipefail
+    /// skips it), as `yes` in `yes | head -1`.
+    command& unchecked_in_pipe(bool unchecked = true)
+    {
+        unchecked_in_pipe_ = unchecked;
+        return *this;
+    }
+
+    /// A pipeline: this command's stdout feeds `next`'s stdin (include
+    /// <boost/processkit/pipeline.hpp>). Same as `*this | next`.
+    pipeline pipe(command next) const&;
+    pipeline pipe(command next) &&;
+
     // Observers.
     const std::string& program() const noexcept { return program_; }
     const std::vector<std::string>& arguments() const noexcept { return args_; }
@@ -328,6 +351,8 @@ public:
     const line_handler& stdout_tee() const noexcept { return stdout_tee_; }
     const line_handler& stderr_tee() const noexcept { return stderr_tee_; }
     const std::optional<duration>& idle_timeout_value() const noexcept { return idle_timeout_; }
+    const std::optional<retry_policy>& retry_value() const noexcept { return retry_; }
+    bool unchecked_in_pipe_value() const noexcept { return unchecked_in_pipe_; }
 
 private:
     std::string program_;
@@ -352,6 +377,8 @@ private:
     line_handler stdout_tee_;
     line_handler stderr_tee_;
     std::optional<duration> idle_timeout_;
+    std::optional<retry_policy> retry_;
+    bool unchecked_in_pipe_ = false;
 };
 
 } // namespace processkit

@@ -12,6 +12,7 @@
 #include <boost/system/system_error.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -85,11 +86,13 @@ struct diagnostics
     std::string stderr_tail;      ///< last bytes of captured stderr (at most 4 KiB)
     std::optional<std::chrono::nanoseconds> elapsed;
     std::optional<std::chrono::nanoseconds> timeout;
+    std::optional<std::size_t> stage;    ///< the pipeline stage (0-based) it is about; `program` is that stage's
+    std::optional<std::size_t> attempts; ///< how many attempts ran, when the run had a retry policy
 
     bool empty() const noexcept
     {
         return program.empty() && step.empty() && detail.empty() && !exit_code && !signal && stderr_tail.empty() &&
-               !elapsed && !timeout;
+               !elapsed && !timeout && !stage && !attempts;
     }
 
     /// A one-line description such as

@@ -24,6 +24,7 @@ namespace boost {
 namespace processkit {
 
 class command;
+class pipeline;
 class running_process;
 
 namespace detail {
@@ -141,6 +142,9 @@ public:
     /// <boost/processkit/running_process.hpp> to use the result.
     result<running_process> start(asio::any_io_executor ex, command cmd);
     result<running_process> start(command cmd);
+    /// Starts a pipeline in this group (see `start(ex, pipeline)`).
+    result<running_process> start(asio::any_io_executor ex, pipeline p);
+    result<running_process> start(pipeline p);
 
     /// Descendants that left the group (setsid on the process_group
     /// mechanism) and were found and killed during teardown.

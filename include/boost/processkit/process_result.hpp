@@ -9,6 +9,7 @@
 #include <boost/processkit/error.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -51,6 +52,23 @@ private:
 /// "exited with code 3", "killed by signal 9", "timed out".
 BOOST_PROCESSKIT_DECL std::ostream& operator<<(std::ostream& os, const run_outcome& o);
 
+/// How one stage of a pipeline ended (see `pipeline`).
+struct stage_result
+{
+    std::string program;                          ///< the stage's program as given
+    run_outcome outcome = run_outcome::exited(0); ///< how it ended (timed_out when the whole chain timed out)
+    bool accepted = true;                         ///< it exited with one of its ok_codes
+    bool checked = true;                          ///< false: `unchecked_in_pipe()`, its failure fails nothing
+    /// It was still running when a stage after it ended, and was killed for
+    /// that (as a shell's SIGPIPE would end it).
+    bool torn_down = false;
+    std::string std_err; ///< its captured stderr (when piped; merged stderr is in the next stage's input)
+    bool std_err_truncated = false;
+
+    /// Exited with an accepted code.
+    bool success() const noexcept { return outcome.type() == run_outcome::kind::exited && accepted; }
+};
+
 /// The captured result of a run. A non-zero exit is not an error here: call
 /// `ensure_success()` (or use the `run`/`checked` verbs) to make it one.
 struct process_result
@@ -62,6 +80,15 @@ struct process_result
     bool std_err_truncated = false;
     bool accepted = true; ///< the exit code is one of the command's ok_codes
     std::chrono::nanoseconds duration{};
+    /// How many attempts ran (more than 1 only with a retry policy).
+    std::size_t attempts = 1;
+    /// A pipeline's stages, in order (empty for a single command). The
+    /// fields above then describe the chain: `std_out` is the last stage's,
+    /// `outcome`, `accepted` and `std_err` those of the rightmost checked
+    /// stage that failed (pipefail), else of the last stage.
+    std::vector<stage_result> stages;
+    /// The index in `stages` of the stage `outcome` reports, when one failed.
+    std::optional<std::size_t> failed_stage;
     /// Program, status, stderr tail, elapsed, timeout: everything an error
     /// about this run should say.
     processkit::diagnostics diagnostics;

@@ -8,6 +8,7 @@
 #include <boost/processkit/command.hpp>
 #include <boost/processkit/config.hpp>
 #include <boost/processkit/error.hpp>
+#include <boost/processkit/pipeline.hpp>
 #include <boost/processkit/process_group.hpp>
 #include <boost/processkit/process_result.hpp>
 #include <boost/processkit/running_process.hpp>
@@ -33,6 +34,8 @@ using handler_t = asio::any_completion_handler<Signature>;
 // type-erase the handler and call these.
 #define BOOST_PROCESSKIT_DECLARE_VERB(name, Signature)                                                                 \
   BOOST_PROCESSKIT_DECL void initiate_##name(process_runner& runner, asio::any_io_executor ex, command cmd,            \
+                                             diagnostics* diag, handler_t<Signature> handler);                         \
+  BOOST_PROCESSKIT_DECL void initiate_##name(process_runner& runner, asio::any_io_executor ex, pipeline p,             \
                                              diagnostics* diag, handler_t<Signature> handler);
 BOOST_PROCESSKIT_DECLARE_VERB(run, void(error_code, std::string))
 BOOST_PROCESSKIT_DECLARE_VERB(run_unit, void(error_code))
@@ -44,15 +47,16 @@ BOOST_PROCESSKIT_DECLARE_VERB(probe, void(error_code, bool))
 BOOST_PROCESSKIT_DECLARE_VERB(first_line, void(error_code, std::string))
 #undef BOOST_PROCESSKIT_DECLARE_VERB
 
-template <class Signature, class Token>
-auto async_verb(void (*initiate)(process_runner&, asio::any_io_executor, command, diagnostics*, handler_t<Signature>),
-                process_runner& runner, asio::any_io_executor ex, command cmd, diagnostics* diag, Token&& token)
+// `Target`: a command or a pipeline.
+template <class Signature, class Target, class Token>
+auto async_verb(void (*initiate)(process_runner&, asio::any_io_executor, Target, diagnostics*, handler_t<Signature>),
+                process_runner& runner, asio::any_io_executor ex, Target target, diagnostics* diag, Token&& token)
 {
     return asio::async_initiate<Token, Signature>(
-        [initiate](auto handler, process_runner* r, asio::any_io_executor e, command c, diagnostics* d) {
-            initiate(*r, std::move(e), std::move(c), d, handler_t<Signature>(std::move(handler)));
+        [initiate](auto handler, process_runner* r, asio::any_io_executor e, Target t, diagnostics* d) {
+            initiate(*r, std::move(e), std::move(t), d, handler_t<Signature>(std::move(handler)));
         },
-        token, &runner, std::move(ex), std::move(cmd), diag);
+        token, &runner, std::move(ex), std::move(target), diag);
 }
 
 } // namespace detail
@@ -106,20 +110,33 @@ public:
     /// `ex` (see `running_process`).
     virtual result<running_process> start(asio::any_io_executor ex, command cmd) = 0;
 
+    /// The pipeline primitive: `async_capture` for a whole chain (see
+    /// `pipeline`), the verbs on a pipeline go through it. The default
+    /// completes with errc::unsupported ("this runner does not run
+    /// pipelines"); the spawning runners override it.
+    virtual void async_capture_pipeline(asio::any_io_executor ex, pipeline p,
+                                        asio::any_completion_handler<void(error_code, process_result)> handler);
+    /// `start` for a pipeline (see `start(ex, pipeline)`); the default
+    /// fails with errc::unsupported.
+    virtual result<running_process> start_pipeline(asio::any_io_executor ex, pipeline p);
+
+#define BOOST_PROCESSKIT_RUNNER_VERB_FOR(name, Signature, T, Target)                                                   \
+  template <class Token = asio::deferred_t>                                                                            \
+  auto async_##name(asio::any_io_executor ex, Target target, Token&& token = Token())                                  \
+  {                                                                                                                    \
+    return detail::async_verb<Signature, Target>(&detail::initiate_##name, *this, std::move(ex), std::move(target),    \
+                                                 nullptr, std::forward<Token>(token));                                 \
+  }                                                                                                                    \
+  template <class Token = asio::deferred_t>                                                                            \
+  auto async_##name(asio::any_io_executor ex, Target target, diagnostics& diag, Token&& token = Token())               \
+  {                                                                                                                    \
+    return detail::async_verb<Signature, Target>(&detail::initiate_##name, *this, std::move(ex), std::move(target),    \
+                                                 &diag, std::forward<Token>(token));                                   \
+  }                                                                                                                    \
+  result<T> name(Target target);
 #define BOOST_PROCESSKIT_RUNNER_VERB(name, Signature, T)                                                               \
-  template <class Token = asio::deferred_t>                                                                            \
-  auto async_##name(asio::any_io_executor ex, command cmd, Token&& token = Token())                                    \
-  {                                                                                                                    \
-    return detail::async_verb<Signature>(&detail::initiate_##name, *this, std::move(ex), std::move(cmd), nullptr,      \
-                                         std::forward<Token>(token));                                                  \
-  }                                                                                                                    \
-  template <class Token = asio::deferred_t>                                                                            \
-  auto async_##name(asio::any_io_executor ex, command cmd, diagnostics& diag, Token&& token = Token())                 \
-  {                                                                                                                    \
-    return detail::async_verb<Signature>(&detail::initiate_##name, *this, std::move(ex), std::move(cmd), &diag,        \
-                                         std::forward<Token>(token));                                                  \
-  }                                                                                                                    \
-  result<T> name(command cmd);
+  BOOST_PROCESSKIT_RUNNER_VERB_FOR(name, Signature, T, command)                                                        \
+  BOOST_PROCESSKIT_RUNNER_VERB_FOR(name, Signature, T, pipeline)
 
     BOOST_PROCESSKIT_RUNNER_VERB(run, void(error_code, std::string), std::string)
     BOOST_PROCESSKIT_RUNNER_VERB(run_unit, void(error_code), void)
@@ -130,6 +147,7 @@ public:
     BOOST_PROCESSKIT_RUNNER_VERB(probe, void(error_code, bool), bool)
     BOOST_PROCESSKIT_RUNNER_VERB(first_line, void(error_code, std::string), std::string)
 #undef BOOST_PROCESSKIT_RUNNER_VERB
+#undef BOOST_PROCESSKIT_RUNNER_VERB_FOR
 };
 
 /// The real runner: every run gets a fresh private `process_group`, so its
@@ -143,6 +161,9 @@ public:
     void async_capture(asio::any_io_executor ex, command cmd,
                        asio::any_completion_handler<void(error_code, process_result)> handler) override;
     result<running_process> start(asio::any_io_executor ex, command cmd) override;
+    void async_capture_pipeline(asio::any_io_executor ex, pipeline p,
+                                asio::any_completion_handler<void(error_code, process_result)> handler) override;
+    result<running_process> start_pipeline(asio::any_io_executor ex, pipeline p) override;
 
 private:
     process_group_options options_;
@@ -169,6 +190,9 @@ public:
     void async_capture(asio::any_io_executor ex, command cmd,
                        asio::any_completion_handler<void(error_code, process_result)> handler) override;
     result<running_process> start(asio::any_io_executor ex, command cmd) override;
+    void async_capture_pipeline(asio::any_io_executor ex, pipeline p,
+                                asio::any_completion_handler<void(error_code, process_result)> handler) override;
+    result<running_process> start_pipeline(asio::any_io_executor ex, pipeline p) override;
 
 private:
     std::shared_ptr<detail::group_backend> group_;
@@ -178,13 +202,16 @@ private:
 BOOST_PROCESSKIT_DECL process_runner& default_runner();
 
 // Free verbs on the default runner: `run(cmd)`, `async_run(ex, cmd, token)`, ...
-#define BOOST_PROCESSKIT_FREE_VERB(name, T)                                                                            \
-  inline result<T> name(command cmd) { return default_runner().name(std::move(cmd)); }                                 \
+#define BOOST_PROCESSKIT_FREE_VERB_FOR(name, T, Target)                                                                \
+  inline result<T> name(Target target) { return default_runner().name(std::move(target)); }                            \
   template <class... Args>                                                                                             \
-  auto async_##name(asio::any_io_executor ex, command cmd, Args&&... args)                                             \
+  auto async_##name(asio::any_io_executor ex, Target target, Args&&... args)                                           \
   {                                                                                                                    \
-    return default_runner().async_##name(std::move(ex), std::move(cmd), std::forward<Args>(args)...);                  \
+    return default_runner().async_##name(std::move(ex), std::move(target), std::forward<Args>(args)...);               \
   }
+#define BOOST_PROCESSKIT_FREE_VERB(name, T)                                                                            \
+  BOOST_PROCESSKIT_FREE_VERB_FOR(name, T, command)                                                                     \
+  BOOST_PROCESSKIT_FREE_VERB_FOR(name, T, pipeline)
 BOOST_PROCESSKIT_FREE_VERB(run, std::string)
 BOOST_PROCESSKIT_FREE_VERB(run_unit, void)
 BOOST_PROCESSKIT_FREE_VERB(checked, process_result)
@@ -194,6 +221,7 @@ BOOST_PROCESSKIT_FREE_VERB(exit_code, int)
 BOOST_PROCESSKIT_FREE_VERB(probe, bool)
 BOOST_PROCESSKIT_FREE_VERB(first_line, std::string)
 #undef BOOST_PROCESSKIT_FREE_VERB
+#undef BOOST_PROCESSKIT_FREE_VERB_FOR
 
 /// One-liner: run `program` with `args` in a private group; trimmed stdout,
 /// or an error unless it exits 0.

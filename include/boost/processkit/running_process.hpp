@@ -8,6 +8,7 @@
 #include <boost/processkit/command.hpp>
 #include <boost/processkit/config.hpp>
 #include <boost/processkit/error.hpp>
+#include <boost/processkit/pipeline.hpp>
 #include <boost/processkit/process_group.hpp>
 #include <boost/processkit/process_result.hpp>
 
@@ -50,6 +51,11 @@ struct finished
     bool std_err_truncated = false;
     std::chrono::nanoseconds duration{};
     processkit::diagnostics diagnostics;
+    /// A pipeline's stages (empty for one command), as in process_result:
+    /// `outcome` and `std_err` are then the rightmost failed checked
+    /// stage's (pipefail), else the last stage's.
+    std::vector<stage_result> stages;
+    std::optional<std::size_t> failed_stage;
 };
 
 /// One item of the merged stream (`running_process::output_events`).
@@ -454,6 +460,15 @@ BOOST_PROCESSKIT_DECL result<running_process> start(command cmd);
 BOOST_PROCESSKIT_DECL result<running_process> start(asio::any_io_executor ex, command cmd);
 /// Starts `cmd` served by `ex`, its private group made with `options`.
 BOOST_PROCESSKIT_DECL result<running_process> start(asio::any_io_executor ex, command cmd,
+                                                    const process_group_options& options);
+/// Starts a pipeline, live: the line streams, the output events and the
+/// output probes are the last stage's, `write_stdin` feeds the first one,
+/// `pid()` is the last stage's, `wait`/`finish` report the pipefail outcome
+/// (`finished::stages` has every stage), and `kill`/`signal` reach the
+/// whole chain. Same checks and teardown as running it (see `pipeline`).
+BOOST_PROCESSKIT_DECL result<running_process> start(pipeline p);
+BOOST_PROCESSKIT_DECL result<running_process> start(asio::any_io_executor ex, pipeline p);
+BOOST_PROCESSKIT_DECL result<running_process> start(asio::any_io_executor ex, pipeline p,
                                                     const process_group_options& options);
 
 namespace detail {
