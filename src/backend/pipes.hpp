@@ -42,6 +42,11 @@ enum class read_status
 /// write(2) that never raises SIGPIPE in this process (EPIPE is returned).
 ssize_t write_no_sigpipe(int fd, const char* data, std::size_t len) noexcept;
 
+/// Whether something still holds the write end of the pipe whose read end
+/// is `read_end` (a pipeline stage's stdin, which the parent keeps but
+/// never reads): false once every writer has closed it.
+bool pipe_has_writer(int read_end) noexcept;
+
 /// What both ends of a pipe have: a non-blocking descriptor on the
 /// executor, waited for before each batch of reads or writes.
 template <asio::posix::descriptor_base::wait_type Ready>

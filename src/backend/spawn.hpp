@@ -31,6 +31,10 @@ struct started_child
     unique_fd stdin_w;  ///< write end of the child's stdin (stdin bytes, or interactive)
     unique_fd stdout_r; ///< read end of the child's stdout (stdio_mode::pipe)
     unique_fd stderr_r; ///< read end of the child's stderr (stdio_mode::pipe)
+    /// A pipeline stage after the first: the read end of the pipe it reads
+    /// from, kept (never read) to ask whether the stage before still writes
+    /// (pipe_has_writer) when this one ends; closed then.
+    unique_fd upstream_r;
 };
 
 /// A pipeline stage's stdin and stdout where the neighbouring stages' pipes

@@ -86,7 +86,7 @@ run_actions run_machine::on_output_limit(std::size_t stream) noexcept
     return a;
 }
 
-run_actions run_machine::on_exit(std::size_t child, child_exit how) noexcept
+run_actions run_machine::on_exit(std::size_t child, child_exit how, bool previous_writing) noexcept
 {
     BOOST_ASSERT(child < status_.size());
     run_actions a;
@@ -96,14 +96,12 @@ run_actions run_machine::on_exit(std::size_t child, child_exit how) noexcept
     ++exited_count_;
     if (!all_exited())
     {
-        if (sealed())
-            return a;
-        for (std::size_t j = 0; j < child; ++j)
-            if (!status_[j] && !torn_down_[j])
-            {
-                torn_down_[j] = true;
-                a.kill_upstream_of = child;
-            }
+        const std::size_t prev = child - 1;
+        if (child > 0 && previous_writing && !sealed() && !status_[prev] && !torn_down_[prev])
+        {
+            torn_down_[prev] = true;
+            a.kill_child = prev;
+        }
         return a;
     }
     disarm_all(a);

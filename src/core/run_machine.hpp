@@ -117,10 +117,10 @@ struct run_actions
     bool complete = false;
     /// A total cancellation could not be honoured; nothing was done.
     bool refused = false;
-    /// Kill the trees of the children before this index that are still
-    /// running (torn_down() says which): a pipeline stage has ended, so
-    /// nothing reads what they write. Performed with `signal`'s step.
-    std::optional<std::size_t> kill_upstream_of;
+    /// Kill this child's tree (torn_down() is then true for it): the
+    /// pipeline stage after it has ended while it still writes, so nothing
+    /// would read what it writes. Performed with `signal`'s step.
+    std::optional<std::size_t> kill_child;
 
     const std::optional<timer_arm>& arm_of(timer_kind k) const noexcept { return arm[static_cast<std::size_t>(k)]; }
     bool disarms(timer_kind k) const noexcept { return disarm[static_cast<std::size_t>(k)]; }
@@ -145,11 +145,13 @@ struct run_actions
 /// is sealed: timeouts and cancellations do nothing. An output limit is still
 /// recorded then (the output did exceed the bound) but kills nothing.
 ///
-/// When child k exits before the last one, the children before it that are
-/// still running are killed (kill_upstream_of): in a pipeline nothing reads
-/// their output any more, and a quiet one would otherwise hold the run
-/// until it ended on its own. The children after it run on (they read what
-/// is left, then EOF).
+/// When child k exits while child k-1 runs and still holds its end of the
+/// pipe into k (the driver tells, on_exit's `previous_writing`), child k-1
+/// is killed (kill_child): nothing reads its output any more, and a quiet
+/// one would otherwise hold the run until it ended on its own. Its exit
+/// then asks the same of child k-2, and so on up the chain. A child that
+/// has closed its output already is left to end on its own. The children
+/// after k run on (they read what is left, then EOF).
 ///
 /// Events before on_started() are ignored, except on_cancel() and
 /// on_stream_eof(); events after completion are all ignored, so a late
@@ -173,10 +175,11 @@ public:
     /// `stream` exceeded its bound and the policy refuses more: kill the tree;
     /// the run reports output_limited (unless an earlier cause).
     run_actions on_output_limit(std::size_t stream) noexcept;
-    /// Direct child `child` has exited (reported once each). The running
-    /// children before it are killed (kill_upstream_of); after the last
-    /// one: timers disarmed, stdin closed, teardown started.
-    run_actions on_exit(std::size_t child, child_exit how) noexcept;
+    /// Direct child `child` has exited (reported once each).
+    /// `previous_writing`: child - 1 still held its end of the pipe into
+    /// this one (then it is killed, kill_child). After the last exit:
+    /// timers disarmed, stdin closed, teardown started.
+    run_actions on_exit(std::size_t child, child_exit how, bool previous_writing = false) noexcept;
     /// A timer's wait succeeded. Hand back the generation of the arm it
     /// waited for; stale generations (re-armed or disarmed since) are ignored.
     run_actions on_timer(timer_kind kind, std::uint64_t generation) noexcept;
@@ -205,7 +208,7 @@ public:
     bool teardown_failed() const noexcept { return teardown_failed_; }
     std::size_t children() const noexcept { return status_.size(); }
     bool exited(std::size_t child) const noexcept { return child < status_.size() && status_[child].has_value(); }
-    /// `child` was killed because a child after it had exited.
+    /// `child` was killed because the child after it had exited.
     bool torn_down(std::size_t child) const noexcept { return child < torn_down_.size() && torn_down_[child]; }
     /// How `child` ended; nullopt while it runs.
     std::optional<child_exit> status(std::size_t child) const noexcept;

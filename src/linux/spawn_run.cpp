@@ -279,7 +279,8 @@ result<started_run> spawn_pipeline(const std::vector<command>& stages, const pro
         if (parent) // a group_runner's group signals and lists the stages too
             parent->adopt_run_child(child.value().record, child.value().record->pid);
         out.stages.push_back(std::move(child).value());
-        upstream = std::move(down_r); // the children hold their ends now
+        out.stages.back().upstream_r = std::move(upstream);
+        upstream = std::move(down_r); // the next stage reads it
     }
     return out;
 }

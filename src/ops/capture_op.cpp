@@ -15,6 +15,7 @@
 #include "run_limits.hpp"
 #include "../backend/group_backend.hpp"
 #include "../backend/pipes.hpp"
+#include "../core/pipefail.hpp"
 #include "../core/run_machine.hpp"
 #include "../core/stream_sink.hpp"
 
@@ -84,6 +85,7 @@ private:
         std::shared_ptr<detail::child_record> record;
         detail::exit_watch watch;
         std::optional<process_group> group; ///< its tree (a pipeline stage's subgroup, or the command's group)
+        detail::unique_fd upstream_r;       ///< the pipe it reads from (a stage after the first)
     };
     struct stream_slot
     {
@@ -150,6 +152,7 @@ private:
             auto& child = run.stages[i];
             stages_[i]->group.emplace(std::move(child.group));
             stages_[i]->record = std::move(child.record);
+            stages_[i]->upstream_r = std::move(child.upstream_r);
             if (child.stdin_w && i == 0)
                 in_.assign(std::move(child.stdin_w));
             adopt_stream(i + 1, child.stderr_r);
@@ -270,10 +273,15 @@ private:
         in_.close();
     }
 
+    // Does the stage before still write into this one? Asked once, then the
+    // kept read end goes: a writer left gets EPIPE from now on.
     void on_exit(std::size_t i, detail::exit_status st)
     {
+        auto& in = stages_[i]->upstream_r;
+        const bool previous_writing = in && detail::pipe_has_writer(in.fd);
+        in.reset();
         if (!delivered_)
-            perform(machine_.on_exit(i, detail::child_exit{st.exited, st.value, st.known}));
+            perform(machine_.on_exit(i, detail::child_exit{st.exited, st.value, st.known}, previous_writing));
     }
 
     // Performs what the machine decided, in its order: timers, signal,
@@ -292,10 +300,8 @@ private:
         }
         // Not kill_all(): nothing here waits for a tree to die. The exits
         // and the EOFs come back as events.
-        if (a.kill_upstream_of)
-            for (std::size_t j = 0; j < *a.kill_upstream_of; ++j)
-                if (machine_.torn_down(j) && !machine_.exited(j))
-                    (void)stages_[j]->group->signal(signal::kill);
+        if (a.kill_child)
+            (void)stages_[*a.kill_child]->group->signal(signal::kill);
         if (a.signal)
             (void)run_group().signal(*a.signal);
         if (a.close_stdin)
@@ -326,11 +332,6 @@ private:
         });
     }
 
-    run_outcome outcome_of(const detail::child_exit& st) const
-    {
-        return st.exited ? run_outcome::exited(st.value) : run_outcome::signalled(st.value);
-    }
-
     void complete()
     {
         if (!machine_.started())
@@ -346,20 +347,12 @@ private:
         std::size_t shown = stage_count() - 1;
         if (stage_count() > 1)
         {
-            r.stages.resize(stage_count());
+            r.failed_stage = detail::judge_stages(
+                machine_, [this](std::size_t i) -> const command& { return spec_.stages[i]; }, r.stages);
             for (std::size_t i = 0; i < stage_count(); ++i)
             {
-                auto& sr = r.stages[i];
-                const command& c = spec_.stages[i];
-                sr.program = c.program();
-                sr.outcome = outcome_of(*machine_.status(i));
-                sr.accepted = sr.outcome.code() && c.accepts(*sr.outcome.code());
-                sr.checked = !c.unchecked_in_pipe_value();
-                sr.torn_down = machine_.torn_down(i);
-                sr.std_err = streams_[i + 1]->sink->take_bytes();
-                sr.std_err_truncated = streams_[i + 1]->sink->truncated();
-                if (sr.checked && !sr.success())
-                    r.failed_stage = i;
+                r.stages[i].std_err = streams_[i + 1]->sink->take_bytes();
+                r.stages[i].std_err_truncated = streams_[i + 1]->sink->truncated();
             }
             if (r.failed_stage)
                 shown = *r.failed_stage;
@@ -372,7 +365,7 @@ private:
             r.std_err = streams_[1]->sink->take_bytes();
             r.std_err_truncated = streams_[1]->sink->truncated();
             auto st = machine_.status(0);
-            r.outcome = st ? outcome_of(*st) : run_outcome::signalled(native_signal(signal::kill));
+            r.outcome = st ? detail::outcome_of(*st) : run_outcome::signalled(native_signal(signal::kill));
         }
         const command& shown_cmd = spec_.stages[shown];
         if (machine_.timed_out())

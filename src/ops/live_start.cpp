@@ -11,6 +11,7 @@
 #include "live_ops.hpp"
 #include "run_limits.hpp"
 #include "../backend/group_backend.hpp"
+#include "../core/pipefail.hpp"
 #include "../core/plan.hpp"
 
 namespace boost {
@@ -22,37 +23,27 @@ using clock = std::chrono::steady_clock;
 
 void on_exit(live_state& s, std::size_t child, exit_status st)
 {
+    // Does the stage before still write into this one? Asked once, then the
+    // kept read end goes: a writer left gets EPIPE from now on.
+    auto& in = child < s.last_index() ? s.upstream[child]->upstream_r : s.last_upstream_r;
+    const bool previous_writing = in && pipe_has_writer(in.fd);
+    in.reset();
     s.duration = clock::now() - s.start_time;
     // The machine tears the tree down; the waiters hear of the exit once
     // nothing the run left behind survives (its `exited`: on_tree_dead).
-    perform(s, s.machine.on_exit(child, child_exit{st.exited, st.value, st.known}));
-}
-
-run_outcome outcome_of(const child_exit& st)
-{
-    return st.exited ? run_outcome::exited(st.value) : run_outcome::signalled(st.value);
+    perform(s, s.machine.on_exit(child, child_exit{st.exited, st.value, st.known}, previous_writing));
 }
 
 // A pipeline's stages as they ended; returns the child the outcome speaks
 // for: the rightmost checked stage that failed (pipefail), else the last.
-std::size_t judge_stages(live_state& s)
+std::size_t judge_pipeline(live_state& s)
 {
     const std::size_t last = s.last_index();
     if (last == 0)
         return 0;
-    s.stage_results.resize(last + 1);
-    for (std::size_t i = 0; i <= last; ++i)
-    {
-        const command& c = i < last ? s.upstream[i]->cmd : s.cmd;
-        auto& r = s.stage_results[i];
-        r.program = c.program();
-        r.outcome = outcome_of(s.machine.status(i).value());
-        r.accepted = r.outcome.code() && c.accepts(*r.outcome.code());
-        r.checked = !c.unchecked_in_pipe_value();
-        r.torn_down = s.machine.torn_down(i);
-        if (r.checked && !r.success())
-            s.failed_stage = i;
-    }
+    s.failed_stage = detail::judge_stages(
+        s.machine, [&s, last](std::size_t i) -> const command& { return i < last ? s.upstream[i]->cmd : s.cmd; },
+        s.stage_results);
     return s.failed_stage.value_or(last);
 }
 
@@ -60,7 +51,7 @@ std::size_t judge_stages(live_state& s)
 // (finish, the probes and the event stream also wait for the streams' EOF.)
 void on_tree_dead(live_state& s)
 {
-    const child_exit st = s.machine.status(judge_stages(s)).value();
+    const child_exit st = s.machine.status(judge_pipeline(s)).value();
     const bool timed_out = s.machine.timed_out();
     s.outcome = timed_out ? run_outcome::timed_out() : outcome_of(st);
     // cancel_fired: also a stop whose cancellation the exit overtook on the strand.
@@ -116,10 +107,8 @@ void perform(live_state& s, const run_actions& a)
             arm_timer(s, static_cast<timer_kind>(k), *a.arm[k]);
     }
     // Not kill_all(): the strand never blocks; the exits come back as events.
-    if (a.kill_upstream_of)
-        for (std::size_t j = 0; j < *a.kill_upstream_of; ++j)
-            if (s.machine.torn_down(j) && !s.machine.exited(j))
-                (void)s.upstream[j]->group->signal(processkit::signal::kill);
+    if (a.kill_child)
+        (void)s.upstream[*a.kill_child]->group->signal(processkit::signal::kill);
     if (a.signal)
         (void)s.group->signal(*a.signal);
     if (a.close_stdin && !s.writing)
@@ -389,11 +378,13 @@ result<running_process> start_live(asio::any_io_executor ex, pipeline p, const r
         auto& up = *s->upstream[j];
         up.group.emplace(std::move(run.stages[j].group));
         up.record = std::move(run.stages[j].record);
+        up.upstream_r = std::move(run.stages[j].upstream_r);
         up.exit.watch(up.record);
         if (run.stages[j].stderr_r)
             up.err.assign(std::move(run.stages[j].stderr_r));
     }
     s->last_group.emplace(std::move(run.stages.back().group));
+    s->last_upstream_r = std::move(run.stages.back().upstream_r);
     unique_fd stdin_w = std::move(run.stages.front().stdin_w);
     return go_live(std::move(s), std::move(sinks).value(), run.stages.back(), std::move(stdin_w),
                    p.stages().front().stdin_config());

@@ -67,9 +67,11 @@ struct live_state : std::enable_shared_from_this<live_state>
         pipe_reader err;
         std::unique_ptr<stream_sink> err_sink;
         bool err_eof = false;
+        unique_fd upstream_r; ///< the pipe it reads from (after the first stage)
     };
     std::vector<std::unique_ptr<upstream_stage>> upstream;
     std::optional<process_group> last_group; ///< a pipeline's last stage's subgroup
+    unique_fd last_upstream_r;               ///< the pipe the last stage reads from
     std::size_t last_index() const noexcept { return upstream.size(); }
 
     struct stream

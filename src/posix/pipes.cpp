@@ -14,12 +14,23 @@
 #  include <cerrno>
 #  include <csignal>
 #  include <fcntl.h>
+#  include <poll.h>
 #  include <pthread.h>
 #  include <unistd.h>
 
 namespace boost {
 namespace processkit {
 namespace detail {
+
+bool pipe_has_writer(int read_end) noexcept
+{
+    pollfd p{read_end, POLLIN, 0};
+    int r;
+    do
+        r = ::poll(&p, 1, 0);
+    while (r < 0 && errno == EINTR);
+    return !(r > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL)));
+}
 
 ssize_t write_no_sigpipe(int fd, const char* data, std::size_t len) noexcept
 {

@@ -51,14 +51,13 @@ struct expected
     std::array<std::optional<nanoseconds>, timer_kind_count> arm{};
     std::array<bool, timer_kind_count> disarm{};
     bool close_stdin = false, start_teardown = false, exited = false, complete = false, refused = false;
-    std::optional<std::size_t> kill_upstream_of;
+    std::optional<std::size_t> kill_child;
     friend bool operator==(const expected&, const expected&) = default;
 };
 
 expected strip(const run_actions& a)
 {
-    expected e{a.signal, {},         a.disarm,  a.close_stdin,     a.start_teardown,
-               a.exited, a.complete, a.refused, a.kill_upstream_of};
+    expected e{a.signal, {}, a.disarm, a.close_stdin, a.start_teardown, a.exited, a.complete, a.refused, a.kill_child};
     for (std::size_t k = 0; k < timer_kind_count; ++k)
         if (a.arm[k])
             e.arm[k] = a.arm[k]->after;
@@ -89,8 +88,8 @@ std::string describe(const expected& e)
                             {e.refused, "refused"}})
         if (on)
             os << ' ' << name;
-    if (e.kill_upstream_of)
-        os << " kill-upstream-of=" << *e.kill_upstream_of;
+    if (e.kill_child)
+        os << " kill-child=" << *e.kill_child;
     os << " }";
     return os.str();
 }
@@ -116,7 +115,12 @@ public:
     script& output(std::size_t s) { return call("output", &run_machine::on_output, s); }
     script& eof(std::size_t s) { return call("eof", &run_machine::on_stream_eof, s); }
     script& output_limit(std::size_t s) { return call("output_limit", &run_machine::on_output_limit, s); }
-    script& exit(std::size_t c, child_exit how = code(0)) { return call("exit", &run_machine::on_exit, c, how); }
+    script& exit(std::size_t c, child_exit how = code(0)) { return call("exit", &run_machine::on_exit, c, how, false); }
+    /// An exit while the child before still writes into this one.
+    script& exit_writing(std::size_t c, child_exit how = code(0))
+    {
+        return call("exit_writing", &run_machine::on_exit, c, how, true);
+    }
     script& cancel(cancel_grade g) { return call("cancel", &run_machine::on_cancel, g); }
     script& request_teardown() { return call("request_teardown", &run_machine::request_teardown); }
     script& teardown_done(bool ok = true) { return call("teardown_done", &run_machine::on_teardown_done, ok); }
@@ -169,9 +173,9 @@ public:
     {
         return expect([](expected& e) { e.refused = true; });
     }
-    script& expect_kill_upstream(std::size_t child)
+    script& expect_kill(std::size_t child)
     {
-        return expect([child](expected& e) { e.kill_upstream_of = child; });
+        return expect([child](expected& e) { e.kill_child = child; });
     }
 
     /// A look at the machine between two events.
@@ -742,23 +746,11 @@ BOOST_AUTO_TEST_CASE(three_children_two_streams_in_every_order)
                 s.started().expect_arm(deadline);
                 int exits = 0, eofs = 0;
                 bool torn_down = false;
-                std::array<bool, 3> gone{}; // exited or killed as upstream
                 for (int e : order)
                 {
                     if (e < 3)
                     {
                         s.exit(static_cast<std::size_t>(e), code(e));
-                        gone[static_cast<std::size_t>(e)] = true;
-                        // A child before it still running is killed, unless this exit is the last.
-                        bool upstream = false;
-                        for (int j = 0; j < e; ++j)
-                            upstream = upstream || !gone[static_cast<std::size_t>(j)];
-                        if (upstream && exits + 1 < 3)
-                        {
-                            s.expect_kill_upstream(static_cast<std::size_t>(e));
-                            for (int j = 0; j < e; ++j)
-                                gone[static_cast<std::size_t>(j)] = true;
-                        }
                         if (++exits == 3)
                         {
                             s.expect_disarm(deadline).expect_close_stdin().expect_teardown();
@@ -795,7 +787,6 @@ BOOST_AUTO_TEST_CASE(teardown_waits_for_the_last_child)
         .started()
         .expect_arm(deadline)
         .exit(2, killed_by(13))
-        .expect_kill_upstream(2) // 0 and 1 are still running
         .exit(0)
         .exit(0, code(5)) // reported twice: the first status stays, and it is not a third exit
         .check([](const run_machine& m) {
@@ -815,21 +806,21 @@ BOOST_AUTO_TEST_CASE(teardown_waits_for_the_last_child)
         .run();
 }
 
-BOOST_AUTO_TEST_CASE(an_early_exit_kills_only_the_children_before_it)
+BOOST_AUTO_TEST_CASE(an_early_exit_kills_the_writer_before_it_and_so_up_the_chain)
 {
-    // A pipeline of four: stage 2 ends first; 0 and 1 are torn down, 3 runs on.
+    // A pipeline of four: stage 2 ends while stage 1 still writes into it.
     script s(limits(10s), 4, 0);
     const run_machine& m = s.started()
                                .expect_arm(deadline)
-                               .exit(2, code(1))
-                               .expect_kill_upstream(2)
+                               .exit_writing(2, code(1))
+                               .expect_kill(1)
                                .check([](const run_machine& m) {
-                                   BOOST_TEST(m.torn_down(0));
+                                   BOOST_TEST(!m.torn_down(0));
                                    BOOST_TEST(m.torn_down(1));
                                    BOOST_TEST(!m.torn_down(2));
-                                   BOOST_TEST(!m.torn_down(3));
                                })
-                               .exit(1, killed_by(9)) // the kill's exit: nothing more to kill
+                               .exit_writing(1, killed_by(9)) // its death: stage 0 still writes into it
+                               .expect_kill(0)
                                .exit(0, killed_by(9))
                                .exit(3)
                                .expect_disarm(deadline)
@@ -839,8 +830,38 @@ BOOST_AUTO_TEST_CASE(an_early_exit_kills_only_the_children_before_it)
                                .expect_exited()
                                .expect_complete()
                                .run();
+    BOOST_TEST(m.torn_down(0));
     BOOST_TEST(!m.torn_down(3));
     BOOST_TEST((m.cause() == end_cause::none));
+}
+
+BOOST_AUTO_TEST_CASE(a_stage_done_writing_is_left_to_end)
+{
+    // Stage 1 closed its output (it is exiting on its own): nothing is killed.
+    script(limits(10s), 3, 0)
+        .started()
+        .expect_arm(deadline)
+        .exit(2)
+        .exit(1)
+        .exit(0)
+        .expect_disarm(deadline)
+        .expect_close_stdin()
+        .expect_teardown()
+        .teardown_done()
+        .expect_exited()
+        .expect_complete()
+        .run();
+    // A writer that has exited already is not killed either.
+    script(limits(10s), 3, 0)
+        .started()
+        .expect_arm(deadline)
+        .exit(1)
+        .exit_writing(2)
+        .exit(0)
+        .expect_disarm(deadline)
+        .expect_close_stdin()
+        .expect_teardown()
+        .run();
 }
 
 BOOST_AUTO_TEST_CASE(an_exit_after_the_teardown_started_kills_nothing_more)

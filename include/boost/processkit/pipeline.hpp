@@ -52,12 +52,14 @@ namespace processkit {
 /// outcome of the rightmost stage that failed -- exited with a code outside
 /// its `ok_codes`, or was killed by a signal -- and `failed_stage` names it;
 /// a stage marked `unchecked_in_pipe()` never fails the chain. When a stage
-/// ends, the stages before it that are still running are torn down (their
-/// trees killed): nothing reads what they write any more, as a shell's
-/// SIGPIPE would end a writer. Such a stage counts as killed (so `yes |
-/// head -1` fails unless `yes` is unchecked) and is marked `torn_down`.
-/// A stage that closes its stdout early and lingers is therefore torn down
-/// once the next stage ends: mark it unchecked if that is its normal way.
+/// ends while the stage before it is still running and still holds its
+/// stdout (the parent keeps each pipe's read end, unread, to ask), that
+/// stage's tree is killed: nothing would read what it writes, as a shell's
+/// SIGPIPE would end a writer, and a quiet one would hold the run. Its end
+/// asks the same of the stage before it, and so on up the chain. Such a
+/// stage counts as killed (so `yes | head -1` fails unless `yes` is
+/// unchecked) and is marked `torn_down`. A stage that has closed its stdout
+/// (a `cat` exiting after its EOF) is left to end on its own.
 ///
 /// Run it with the verbs (`run(p)`, `output_string(p)`, `async_checked(ex,
 /// p, token)`, or on any `process_runner`), exactly as a command.
