@@ -10,10 +10,12 @@
 #   bash bench/run.sh --quick         # fewer samples (a few minutes)
 #   bash bench/run.sh --only 1,3      # some scenarios (7 and 8 run together)
 #   bash bench/run.sh --only 9        # handler latency during live-exit teardown (~20 s, no peers)
-#   bash bench/run.sh --no-peers      # skip python/node
+#   bash bench/run.sh --only 3,10     # the composition scenarios (fan-out, pipelines)
+#   bash bench/run.sh --no-peers      # skip python/node/xargs/parallel
 #
 # Environment: PK_BENCH_BUILD_DIR (default build-bench), PK_BENCH_SIDE (force
-# runner|launcher|none instead of trying them in that order).
+# runner|launcher|none instead of trying them in that order), PK_BENCH_NO_INSTALL
+# (do not apt-get install GNU parallel for scenario 3).
 # Output: the table on stdout; build-bench/bench-table.md (table) and
 # build-bench/bench-log.txt (per-variant sample counts, medians, p10/p90).
 set -euo pipefail
@@ -24,6 +26,28 @@ jobs=$(nproc 2>/dev/null || echo 2)
 for tool in cmake g++ python3 node; do
   command -v "$tool" >/dev/null 2>&1 || echo "run.sh: warning: $tool not found (its rows will say n/a)" >&2
 done
+# Scenario 3's GNU parallel peer: install Debian's package when it is missing
+# and the scenario will run, if this machine allows it (root + apt-get); if it
+# cannot be installed its cells say n/a. PK_BENCH_NO_INSTALL=1 skips this.
+wants3=1
+prev=""
+for a in "$@"; do
+  if [[ "$prev" == --only ]]; then
+    [[ ",$a," == *,3,* ]] || wants3=0
+  fi
+  [[ "$a" == --no-peers ]] && wants3=0
+  prev=$a
+done
+if [[ "$wants3" == 1 && -z "${PK_BENCH_NO_INSTALL:-}" ]] && ! command -v parallel >/dev/null 2>&1; then
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "== installing GNU parallel (Debian package parallel) for scenario 3" >&2
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y -q parallel >/dev/null 2>&1 ||
+      { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q parallel >/dev/null 2>&1; }; } ||
+      echo "run.sh: warning: could not install parallel (its cells will say n/a)" >&2
+  else
+    echo "run.sh: warning: GNU parallel not found (its cells will say n/a)" >&2
+  fi
+fi
 if ! dpkg-query -W -f='${Status}' libboost1.81-dev 2>/dev/null | grep -q "install ok installed"; then
   echo "run.sh: Boost 1.81 headers missing: run tools/bootstrap.sh first" >&2
 fi

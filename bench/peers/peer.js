@@ -13,6 +13,10 @@
 //   lines NLINES ARGV...          readline over stdout; lines/s
 //   idle K M IDLE... -- STAMP...  K idle children with pipes, then M stamp children;
 //                                 rss = KiB/child, sample = exit latency in us
+//   pipe BYTES A... '|' B... ...  spawn every stage with piped stdio, chain them with
+//                                 stage.stdout.pipe(next.stdin) (the bytes pass through
+//                                 this process); the last stage prints a byte count
+//                                 that must equal BYTES; bytes/s
 'use strict';
 const { spawn } = require('child_process');
 const readline = require('readline');
@@ -108,6 +112,37 @@ async function modeIdle(k, m, idle, stamp) {
   await Promise.all(closed);
 }
 
+async function modePipe(nbytes, stages) {
+  const t0 = now();
+  const kids = stages.map((argv, i) =>
+    spawn(argv[0], argv.slice(1), { stdio: [i === 0 ? 'ignore' : 'pipe', 'pipe', 'ignore'] }));
+  for (let i = 0; i + 1 < kids.length; ++i) {
+    kids[i + 1].stdin.on('error', () => {}); // a stage that ends early: its exit code says so
+    kids[i].stdout.pipe(kids[i + 1].stdin);
+  }
+  const last = kids[kids.length - 1];
+  const chunks = [];
+  last.stdout.on('data', (d) => chunks.push(d));
+  const codes = await Promise.all(kids.map((c) => new Promise((resolve, reject) => {
+    c.on('error', reject);
+    c.on('close', resolve);
+  })));
+  const dt = now() - t0;
+  if (codes.some((c) => c !== 0)) throw new Error(`pipe stage exit codes ${codes}`);
+  const got = Number(Buffer.concat(chunks).toString().trim());
+  if (got !== nbytes) throw new Error(`the chain counted ${got}, expected ${nbytes}`);
+  out('sample', nbytes / dt);
+}
+
+function splitStages(args) {
+  const stages = [[]];
+  for (const a of args) {
+    if (a === '|') stages.push([]);
+    else stages[stages.length - 1].push(a);
+  }
+  return stages;
+}
+
 async function main() {
   let args = process.argv.slice(2);
   let keep = null;
@@ -127,6 +162,7 @@ async function main() {
   else if (mode === 'fanout') await modeFanout(Number(rest[0]), Number(rest[1]), rest.slice(2));
   else if (mode === 'capture') await modeCapture(Number(rest[0]), rest.slice(1));
   else if (mode === 'lines') await modeLines(Number(rest[0]), rest.slice(1));
+  else if (mode === 'pipe') await modePipe(Number(rest[0]), splitStages(rest.slice(1)));
   else if (mode === 'idle') {
     const sep = rest.indexOf('--');
     await modeIdle(Number(rest[0]), Number(rest[1]), rest.slice(2, sep), rest.slice(sep + 1));

@@ -15,6 +15,9 @@ usage: peer.py [--hold-bytes N] MODE ARGS... [';;' MODE ARGS...]
   lines NLINES ARGV...          Popen + `for line in stdout`; sample = lines/s
   idle K M IDLE... -- STAMP...  asyncio: K idle children with pipes, then M stamp
                                 children; rss = KiB/child, sample = exit latency in us
+  pipe BYTES A... '|' B... ...  subprocess.Popen chain (stage i's stdout=PIPE is stage
+                                i+1's stdin, no shell); the last stage prints a byte
+                                count that must equal BYTES; sample = bytes/s
 """
 import asyncio
 import mmap
@@ -125,6 +128,42 @@ async def mode_idle(k, m, idle, stamp):
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
+def mode_pipe(nbytes, stages):
+    # The documented way to chain without a shell: each stage's stdout pipe
+    # is the next one's stdin, and the parent closes its copy so that only
+    # the two children hold it. The bytes never pass through this process.
+    t0 = time.perf_counter()
+    procs = []
+    prev = subprocess.DEVNULL
+    for argv in stages:
+        p = subprocess.Popen(argv, stdin=prev, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        if prev is not subprocess.DEVNULL:
+            prev.close()
+        prev = p.stdout
+        procs.append(p)
+    o = procs[-1].stdout.read()
+    procs[-1].stdout.close()
+    codes = [p.wait() for p in procs]
+    dt = time.perf_counter() - t0
+    if any(codes):
+        raise SystemExit(f"peer.py: pipe stage exit codes {codes}")
+    if int(o) != nbytes:
+        raise SystemExit(f"peer.py: the chain counted {o!r}, expected {nbytes}")
+    out("sample", nbytes / dt)
+
+
+def split_stages(args):
+    stages, cur = [], []
+    for a in args:
+        if a == "|":
+            stages.append(cur)
+            cur = []
+        else:
+            cur.append(a)
+    stages.append(cur)
+    return stages
+
+
 def run_mode(mode, rest):
     if mode == "run":
         mode_run(int(rest[0]), rest[1:])
@@ -136,6 +175,8 @@ def run_mode(mode, rest):
         mode_capture(int(rest[0]), rest[1:])
     elif mode == "lines":
         mode_lines(int(rest[0]), rest[1:])
+    elif mode == "pipe":
+        mode_pipe(int(rest[0]), split_stages(rest[1:]))
     elif mode == "idle":
         sep = rest.index("--")
         asyncio.run(mode_idle(int(rest[0]), int(rest[1]), rest[2:sep], rest[sep + 1:]))

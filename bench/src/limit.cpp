@@ -223,6 +223,78 @@ void fanout(const argv_t& argv, int total, int inflight)
     ::close(ep);
 }
 
+std::string chain_capture(const std::vector<argv_t>& stages)
+{
+    const std::size_t n = stages.size();
+    int err[2];
+    if (::pipe2(err, O_CLOEXEC) != 0)
+        die("pipe2");
+    std::vector<pid_t> pids;
+    int in = -1, last_out = -1;
+    for (std::size_t i = 0; i < n; ++i)
+    {
+        int o[2];
+        if (::pipe2(o, O_CLOEXEC) != 0)
+            die("pipe2");
+        std::vector<char*> argv;
+        for (auto& a : stages[i])
+            argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        if (in < 0)
+            posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+        else
+            posix_spawn_file_actions_adddup2(&fa, in, 0);
+        posix_spawn_file_actions_adddup2(&fa, o[1], 1);
+        posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+        pid_t pid = -1;
+        int rc = ::posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+        posix_spawn_file_actions_destroy(&fa);
+        // Only the children hold the ends between stages.
+        if (in >= 0)
+            ::close(in);
+        ::close(o[1]);
+        if (rc != 0)
+        {
+            errno = rc;
+            die("posix_spawn");
+        }
+        pids.push_back(pid);
+        if (i + 1 < n)
+            in = o[0];
+        else
+            last_out = o[0];
+    }
+    ::close(err[1]);
+    std::string out, errs;
+    pollfd fds[2] = {{last_out, POLLIN, 0}, {err[0], POLLIN, 0}};
+    int open = 2;
+    while (open > 0)
+    {
+        if (::poll(fds, 2, -1) < 0)
+        {
+            if (errno == EINTR)
+                continue;
+            die("poll");
+        }
+        if (fds[0].revents && !pump(last_out, &out))
+            ::close(last_out), fds[0].fd = -1, --open;
+        if (fds[1].revents && !pump(err[0], &errs))
+            ::close(err[0]), fds[1].fd = -1, --open;
+    }
+    for (pid_t pid : pids)
+    {
+        int st = 0;
+        while (::waitpid(pid, &st, 0) < 0)
+            if (errno != EINTR)
+                die("waitpid");
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+            throw std::runtime_error("limit chain_capture: a stage failed: " + errs);
+    }
+    return out;
+}
+
 std::size_t capture_big(const argv_t& argv)
 {
     child c = spawn(argv, /*err_pipe=*/false);

@@ -25,6 +25,14 @@ std::string run_capture(const argv_t& argv);
 /// 16-in-flight (or `inflight`) event loop over epoll: `total` runs of argv,
 /// each captured like run_capture.
 void fanout(const argv_t& argv, int total, int inflight);
+/// Scenario 10's informative limit: a pipeline without a shell. Every stage
+/// posix_spawn'ed by this process, stage i's stdout on an O_CLOEXEC pipe
+/// that is stage i+1's stdin (the parent closes its copies at once), the
+/// first stage's stdin /dev/null, every stage's stderr on one shared pipe;
+/// the last stdout and the stderr pipe read to EOF with poll, then every
+/// stage reaped (each must exit 0). Returns the last stage's stdout.
+/// (The main limit is `run_capture({"/bin/sh", "-c", "a | b | c"})`.)
+std::string chain_capture(const std::vector<argv_t>& stages);
 /// Capture stdout into a realloc-grown buffer; returns the byte count.
 std::size_t capture_big(const argv_t& argv);
 /// Read stdout into one fixed 1 MiB buffer (nothing kept); returns bytes.

@@ -9,6 +9,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/processkit/command.hpp>
+#include <boost/processkit/output_all.hpp>
+#include <boost/processkit/pipeline.hpp>
 #include <boost/processkit/process_group.hpp>
 #include <boost/processkit/process_runner.hpp>
 #include <boost/processkit/running_process.hpp>
@@ -19,6 +21,7 @@
 #include <cstdlib>
 #include <functional>
 #include <optional>
+#include <sstream>
 #include <stop_token>
 #include <string_view>
 #include <unistd.h>
@@ -86,6 +89,75 @@ void fanout(mech m, const argv_t& argv, int total, int inflight)
         throw std::runtime_error("processkit async_output_string: " + first_error);
     if (finished != total)
         throw std::runtime_error("processkit fanout: " + std::to_string(finished) + " of " + std::to_string(total));
+}
+
+void fanout_output_all(mech m, const argv_t& argv, int total, int inflight)
+{
+    // The commands are made inside the timed call: a caller has to make them too.
+    std::vector<bpk::command> cmds;
+    cmds.reserve(static_cast<std::size_t>(total));
+    for (int i = 0; i < total; ++i)
+        cmds.push_back(make_cmd(argv));
+    auto all = bpk::output_all(runner(m), std::move(cmds), static_cast<std::size_t>(inflight));
+    if (!all)
+        fail("output_all", all.error());
+    if (all.value().size() != static_cast<std::size_t>(total))
+        throw std::runtime_error("processkit output_all: " + std::to_string(all.value().size()) + " entries of " +
+                                 std::to_string(total));
+    for (auto& e : all.value())
+    {
+        if (!e)
+            fail("output_all entry", e.error());
+        if (!e.value().success() || e.value().std_out.empty())
+            throw std::runtime_error("processkit output_all: an entry did not succeed or printed nothing");
+    }
+}
+
+pipeline_run pipeline_output(mech m, const std::vector<argv_t>& stages)
+{
+    if (stages.size() < 2)
+        throw std::runtime_error("pipeline_output: needs two stages at least");
+    bpk::pipeline p = make_cmd(stages[0]) | make_cmd(stages[1]);
+    for (std::size_t i = 2; i < stages.size(); ++i)
+        p = std::move(p) | make_cmd(stages[i]);
+    auto r = runner(m).output_string(std::move(p));
+    if (!r)
+        fail("output_string(pipeline)", r.error());
+    const bpk::process_result& res = r.value();
+    auto describe = [&res] {
+        std::ostringstream o;
+        o << "outcome " << res.outcome;
+        if (res.failed_stage)
+            o << ", failed stage " << *res.failed_stage;
+        for (std::size_t i = 0; i < res.stages.size(); ++i)
+        {
+            const auto& st = res.stages[i];
+            o << "; stage " << i << " " << st.program << ": " << st.outcome << (st.accepted ? "" : " (not accepted)")
+              << (st.torn_down ? " (torn down)" : "");
+            if (!st.std_err.empty())
+                o << " stderr '" << st.std_err.substr(0, 200) << "'";
+        }
+        return o.str();
+    };
+    pipeline_run run;
+    run.out = res.std_out;
+    if (!res.success() || res.stages.size() != stages.size() ||
+        !std::all_of(res.stages.begin(), res.stages.end(), [](const bpk::stage_result& st) { return st.success(); }))
+    {
+        run.failure = describe();
+        std::ostringstream o;
+        if (res.failed_stage && *res.failed_stage < res.stages.size())
+        {
+            const auto& st = res.stages[*res.failed_stage];
+            std::string prog = st.program.substr(st.program.rfind('/') + 1);
+            o << "stage " << *res.failed_stage << " (" << prog << ") " << st.outcome
+              << (st.torn_down ? ", torn down" : "");
+        }
+        else
+            o << "chain " << res.outcome;
+        run.failure_short = o.str();
+    }
+    return run;
 }
 
 std::size_t capture_big(mech m, const argv_t& argv, std::size_t expected)

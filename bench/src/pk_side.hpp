@@ -37,6 +37,25 @@ std::string output_string(mech m, const argv_t& argv);
 /// `total` runs, `inflight` concurrent job_runner{m}.async_output_string on
 /// one io_context run by this thread.
 void fanout(mech m, const argv_t& argv, int total, int inflight);
+/// The same fan-out through the batch verb: processkit::output_all(
+/// job_runner{m}, `total` commands, `inflight`) (blocking; a private
+/// io_context serves the runs). Every entry must have succeeded with a
+/// non-empty stdout.
+void fanout_output_all(mech m, const argv_t& argv, int total, int inflight);
+/// What one pipeline run gave: the last stage's stdout and, when the chain
+/// or one of its stages did not succeed, what happened (`failure`: every
+/// stage; `failure_short`: the failed stage, for the table).
+struct pipeline_run
+{
+    std::string out;
+    std::string failure;
+    std::string failure_short;
+};
+/// A pipeline without a shell: `command(stages[0]) | command(stages[1]) |
+/// ...` run with job_runner{m}.output_string(pipeline). Throws when the
+/// run could not happen; a chain that ran but did not succeed is reported
+/// in the result.
+pipeline_run pipeline_output(mech m, const std::vector<argv_t>& stages);
 /// output_string with stderr to /dev/null; returns stdout's size.
 std::size_t capture_big(mech m, const argv_t& argv, std::size_t expected);
 /// Line streaming: start(command) through job_runner{m}, then

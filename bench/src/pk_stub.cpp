@@ -21,6 +21,8 @@ namespace {
 const char* side() { return PKB_SIDE_NAME; }
 std::string output_string(mech, const argv_t&) { runner_missing(); }
 void fanout(mech, const argv_t&, int, int) { runner_missing(); }
+void fanout_output_all(mech, const argv_t&, int, int) { runner_missing(); }
+pipeline_run pipeline_output(mech, const std::vector<argv_t>&) { runner_missing(); }
 std::size_t capture_big(mech, const argv_t&, std::size_t) { runner_missing(); }
 line_stats lines(mech, const argv_t&) { runner_missing(); }
 lim::idle_result idle_exitlat(mech, const argv_t&, int, const argv_t&, int) { runner_missing(); }

@@ -12,6 +12,8 @@
 //   pk_gen forker    fork one grandchild that blocks until killed (it keeps the
 //                    inherited stdio), print "ready GPID\n", then exit 0 at
 //                    SIGUSR1 (the grandchild stays behind for the group to kill)
+//   pk_gen count     read stdin to EOF (splice into /dev/null when stdin is a
+//                    pipe, else read()), then print the byte count and "\n"
 // The generators are as cheap as the kernel allows, so that the reader's side
 // (what is being measured) is the bottleneck.
 
@@ -87,7 +89,7 @@ int main(int argc, char** argv)
 {
     if (argc < 2)
     {
-        fprintf(stderr, "usage: pk_gen bytes N | lines N | idle | stamp | tree N | forker\n");
+        fprintf(stderr, "usage: pk_gen bytes N | lines N | idle | stamp | tree N | forker | count\n");
         return 2;
     }
     const char* mode = argv[1];
@@ -182,6 +184,43 @@ int main(int argc, char** argv)
         while (sigwaitinfo(&usr1, NULL) < 0 && errno == EINTR)
             ;
         _exit(0);
+    }
+    if (strcmp(mode, "count") == 0)
+    {
+        // The sink at the end of a pipeline: as cheap as the kernel allows
+        // (no copy to user space while stdin is a pipe), so that the stages
+        // before it are what is measured.
+        unsigned long long total = 0;
+        int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        int use_splice = null >= 0;
+        static char buf[1 << 20];
+        for (;;)
+        {
+            ssize_t r;
+            if (use_splice)
+            {
+                r = splice(0, NULL, null, NULL, 1 << 20, SPLICE_F_MOVE);
+                if (r < 0 && errno == EINVAL)
+                {
+                    use_splice = 0; // stdin is not a pipe
+                    continue;
+                }
+            }
+            else
+                r = read(0, buf, sizeof buf);
+            if (r > 0)
+                total += (unsigned long long)r;
+            else if (r == 0)
+                break;
+            else if (errno != EINTR)
+            {
+                perror("pk_gen count");
+                return 1;
+            }
+        }
+        char out[32];
+        int len = snprintf(out, sizeof out, "%llu\n", total);
+        return write_all(1, out, (size_t)len) == 0 ? 0 : 1;
     }
     fprintf(stderr, "pk_gen: unknown mode %s\n", mode);
     return 2;
