@@ -47,6 +47,16 @@ ssize_t write_no_sigpipe(int fd, const char* data, std::size_t len) noexcept;
 /// never reads): false once every writer has closed it.
 bool pipe_has_writer(int read_end) noexcept;
 
+/// When a pipeline stage ends: does the stage before still write into it?
+/// Asked once, then the kept read end (none for the first stage) is closed,
+/// so a writer left gets EPIPE from now on.
+inline bool previous_stage_writing(unique_fd& kept_read_end) noexcept
+{
+    const bool writing = kept_read_end && pipe_has_writer(kept_read_end.fd);
+    kept_read_end.reset();
+    return writing;
+}
+
 /// What both ends of a pipe have: a non-blocking descriptor on the
 /// executor, waited for before each batch of reads or writes.
 template <asio::posix::descriptor_base::wait_type Ready>

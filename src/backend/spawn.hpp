@@ -37,14 +37,6 @@ struct started_child
     unique_fd upstream_r;
 };
 
-/// A pipeline stage's stdin and stdout where the neighbouring stages' pipes
-/// provide them (-1: as the command says). The fds stay the caller's.
-struct stage_io
-{
-    int in = -1;
-    int out = -1;
-};
-
 /// Validates and resolves `cmd`, opens its stdio, creates a private group
 /// and launches the child into it. With `interactive_stdin`, a default
 /// (null) stdin becomes a pipe the caller can write to. On failure nothing is
@@ -52,8 +44,7 @@ struct stage_io
 /// `parent`: the group a group_runner joins (the child's private group is
 /// then a subgroup of it); null for a group of its own.
 result<started_child> spawn_run(const command& cmd, const process_group_options& opts,
-                                const std::shared_ptr<group_backend>& parent, bool interactive_stdin,
-                                const stage_io& io = {});
+                                const std::shared_ptr<group_backend>& parent, bool interactive_stdin);
 
 /// The children of one run: one command's (its own group is the run's), or
 /// a pipeline's stages, each in its own subgroup of the chain's group

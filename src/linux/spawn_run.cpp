@@ -169,16 +169,19 @@ result<std::shared_ptr<child_record>> launch(const command& cmd, const spawn_pla
     return child;
 }
 
-} // namespace
-
-result<started_child> spawn_run(const command& cmd, const process_group_options& opts,
-                                const std::shared_ptr<group_backend>& parent, bool interactive_stdin,
-                                const stage_io& io)
+// A pipeline stage's stdin and stdout where the neighbouring stages' pipes
+// provide them (-1: as the command says). The fds stay the caller's.
+struct stage_io
 {
-    auto plan = make_plan(cmd, environ);
-    if (!plan)
-        return plan.error();
+    int in = -1;
+    int out = -1;
+};
 
+// spawn_run for a command planned already.
+result<started_child> spawn_planned(const command& cmd, const spawn_plan& plan, const process_group_options& opts,
+                                    const std::shared_ptr<group_backend>& parent, bool interactive_stdin,
+                                    const stage_io& io = {})
+{
     child_setup stdio;
     unique_fd in_w, out_r, err_r, child_in, child_out, child_err;
     const auto& sin = cmd.stdin_config();
@@ -226,13 +229,24 @@ result<started_child> spawn_run(const command& cmd, const process_group_options&
     if (io.in < 0 && sin.type() == stdin_source::kind::inherit)
         share_terminal(*access::state(group.value()));
 
-    auto child = launch(cmd, plan.value(), access::state(group.value()), stdio);
+    auto child = launch(cmd, plan, access::state(group.value()), stdio);
     if (!child)
         return child.error();
     if (parent) // it leads its subgroup's process group
         parent->adopt_run_child(child.value(), child.value()->pid);
-    return started_child{std::move(group).value(), std::move(child).value(), std::move(in_w), std::move(out_r),
-                         std::move(err_r)};
+    return started_child{std::move(group).value(), std::move(child).value(), std::move(in_w),
+                         std::move(out_r),         std::move(err_r),         {}};
+}
+
+} // namespace
+
+result<started_child> spawn_run(const command& cmd, const process_group_options& opts,
+                                const std::shared_ptr<group_backend>& parent, bool interactive_stdin)
+{
+    auto plan = make_plan(cmd, environ);
+    if (!plan)
+        return plan.error();
+    return spawn_planned(cmd, plan.value(), opts, parent, interactive_stdin);
 }
 
 result<started_run> spawn_pipeline(const std::vector<command>& stages, const process_group_options& opts,
@@ -245,11 +259,14 @@ result<started_run> spawn_pipeline(const std::vector<command>& stages, const pro
         return e;
     };
     // Every stage must be able to start before any does.
+    std::vector<spawn_plan> plans;
+    plans.reserve(stages.size());
     for (std::size_t i = 0; i < stages.size(); ++i)
     {
         auto plan = make_plan(stages[i], environ);
         if (!plan)
             return name_stage(plan.error(), i, stages[i]);
+        plans.push_back(std::move(plan).value());
     }
     auto group = parent ? group_access::create_sub(parent) : group_access::create_private(opts);
     if (!group)
@@ -273,7 +290,7 @@ result<started_run> spawn_pipeline(const std::vector<command>& stages, const pro
                 return name_stage(sys_error(errno, stages[i].program(), "pipe2 between stages"), i, stages[i]);
         }
         stage_io io{upstream ? upstream.fd : -1, down_w ? down_w.fd : -1};
-        auto child = spawn_run(stages[i], opts, chain, interactive_stdin && i == 0, io);
+        auto child = spawn_planned(stages[i], plans[i], opts, chain, interactive_stdin && i == 0, io);
         if (!child) // the stages started so far die with `out`, their subgroups first
             return name_stage(child.error(), i, stages[i]);
         if (parent) // a group_runner's group signals and lists the stages too

@@ -273,13 +273,9 @@ private:
         in_.close();
     }
 
-    // Does the stage before still write into this one? Asked once, then the
-    // kept read end goes: a writer left gets EPIPE from now on.
     void on_exit(std::size_t i, detail::exit_status st)
     {
-        auto& in = stages_[i]->upstream_r;
-        const bool previous_writing = in && detail::pipe_has_writer(in.fd);
-        in.reset();
+        const bool previous_writing = detail::previous_stage_writing(stages_[i]->upstream_r);
         if (!delivered_)
             perform(machine_.on_exit(i, detail::child_exit{st.exited, st.value, st.known}, previous_writing));
     }

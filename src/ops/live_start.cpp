@@ -23,11 +23,8 @@ using clock = std::chrono::steady_clock;
 
 void on_exit(live_state& s, std::size_t child, exit_status st)
 {
-    // Does the stage before still write into this one? Asked once, then the
-    // kept read end goes: a writer left gets EPIPE from now on.
-    auto& in = child < s.last_index() ? s.upstream[child]->upstream_r : s.last_upstream_r;
-    const bool previous_writing = in && pipe_has_writer(in.fd);
-    in.reset();
+    const bool previous_writing =
+        previous_stage_writing(child < s.last_index() ? s.upstream[child]->upstream_r : s.last_upstream_r);
     s.duration = clock::now() - s.start_time;
     // The machine tears the tree down; the waiters hear of the exit once
     // nothing the run left behind survives (its `exited`: on_tree_dead).
@@ -232,7 +229,10 @@ finished make_finished(live_state& s)
         f.stages[j].std_err_truncated = s.upstream[j]->err_sink->truncated();
     }
     if (!f.stages.empty())
-        f.stages.back().std_err = f.std_err, f.stages.back().std_err_truncated = f.std_err_truncated;
+    {
+        f.stages.back().std_err = f.std_err;
+        f.stages.back().std_err_truncated = f.std_err_truncated;
+    }
     const bool upstream_failed = s.failed_stage && *s.failed_stage < s.last_index();
     if (upstream_failed) // the outcome is that stage's: so are the stderr and the program
     {

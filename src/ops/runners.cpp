@@ -74,22 +74,28 @@ void capture_pipeline(asio::any_io_executor ex, pipeline p, capture_handler hand
 } // namespace
 } // namespace detail
 
-void process_runner::async_capture_pipeline(asio::any_io_executor ex, pipeline p, detail::capture_handler handler)
+namespace {
+
+// What a runner that does not override the pipeline primitives answers.
+error no_pipelines(const pipeline& p, const char* step)
 {
     diagnostics d;
     d.program = p.stages().empty() ? std::string() : p.stages().front().program();
-    d.step = "run pipeline";
+    d.step = step;
     d.detail = "this runner does not run pipelines";
-    detail::async_fail(std::move(ex), error(errc::unsupported, std::move(d)), std::move(handler));
+    return error(errc::unsupported, std::move(d));
+}
+
+} // namespace
+
+void process_runner::async_capture_pipeline(asio::any_io_executor ex, pipeline p, detail::capture_handler handler)
+{
+    detail::async_fail(std::move(ex), no_pipelines(p, "run pipeline"), std::move(handler));
 }
 
 result<running_process> process_runner::start_pipeline(asio::any_io_executor, pipeline p)
 {
-    diagnostics d;
-    d.program = p.stages().empty() ? std::string() : p.stages().front().program();
-    d.step = "start pipeline";
-    d.detail = "this runner does not run pipelines";
-    return error(errc::unsupported, std::move(d));
+    return no_pipelines(p, "start pipeline");
 }
 
 result<running_process> job_runner::start_pipeline(asio::any_io_executor ex, pipeline p)

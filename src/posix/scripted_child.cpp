@@ -241,8 +241,12 @@ result<started_child> start_scripted(const command& cmd, bool interactive_stdin,
     control->attach(record, std::move(out_w), std::move(err_w), std::move(in_r), merged);
     auto backend = std::make_shared<scripted_group>(control);
     backend->children.push_back(record);
-    return started_child{group_access::wrap(std::move(backend)), std::move(record), std::move(in_w), std::move(out_r),
-                         std::move(err_r)};
+    return started_child{group_access::wrap(std::move(backend)),
+                         std::move(record),
+                         std::move(in_w),
+                         std::move(out_r),
+                         std::move(err_r),
+                         {}};
 }
 
 } // namespace detail
