@@ -18,5 +18,6 @@
 #include <boost/processkit/retry.hpp>
 #include <boost/processkit/running_process.hpp>
 #include <boost/processkit/signal.hpp>
+#include <boost/processkit/supervisor.hpp>
 
 #endif // BOOST_PROCESSKIT_HPP

@@ -7,8 +7,11 @@
 #include <boost/assert.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <limits>
+#include <random>
 #include <string>
 
 namespace boost {
@@ -28,6 +31,23 @@ std::uint64_t splitmix64::uniform(std::uint64_t bound) noexcept
         if (r >= threshold)
             return r % n;
     }
+}
+
+std::uint64_t random_seed() noexcept
+{
+    static std::atomic<std::uint64_t> counter{0};
+    std::uint64_t s = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+                      (counter.fetch_add(1, std::memory_order_relaxed) * 0x9e3779b97f4a7c15ULL);
+    try
+    {
+        std::random_device rd;
+        s ^= (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+    }
+    catch (...)
+    {
+        // No entropy source: the clock and the counter are enough to decorrelate jitter.
+    }
+    return splitmix64(s).next();
 }
 
 const char* backoff_problem(const backoff_params& p) noexcept

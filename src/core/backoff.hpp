@@ -44,6 +44,9 @@ private:
     std::uint64_t state_;
 };
 
+/// A seed for jitter nobody seeded: different per call and per process.
+std::uint64_t random_seed() noexcept;
+
 /// The numbers of a backoff schedule.
 struct backoff_params
 {

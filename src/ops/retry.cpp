@@ -25,7 +25,6 @@
 #include <chrono>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 
 namespace boost {
@@ -40,24 +39,6 @@ bool is_cancellation(const error_code& ec)
     return ec == errc::cancelled || ec == boost::system::errc::operation_canceled;
 }
 
-// A seed for a policy without one: different per run and per process.
-std::uint64_t random_seed() noexcept
-{
-    static std::atomic<std::uint64_t> counter{0};
-    std::uint64_t s = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
-                      (counter.fetch_add(1, std::memory_order_relaxed) * 0x9e3779b97f4a7c15ULL);
-    try
-    {
-        std::random_device rd;
-        s ^= (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
-    }
-    catch (...)
-    {
-        // No entropy source: the clock and the counter are enough to decorrelate jitter.
-    }
-    return detail::splitmix64(s).next();
-}
-
 class retry_op : public std::enable_shared_from_this<retry_op>
 {
 public:
@@ -70,7 +51,7 @@ public:
         if (auto invalid = detail::validate_retry_policy(policy))
             invalid_.emplace(std::move(invalid));
         else
-            backoff_.emplace(detail::backoff_params_of(policy, random_seed()));
+            backoff_.emplace(detail::backoff_params_of(policy, detail::random_seed()));
     }
 
     void start()
