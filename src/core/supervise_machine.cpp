@@ -166,14 +166,15 @@ supervise_action supervise_machine::on_spawned(time_point now, int pid)
     return {};
 }
 
-supervise_action supervise_machine::on_spawn_failed(time_point now, error_code ec, bool retryable)
+supervise_action supervise_machine::on_spawn_failed(time_point now, const processkit::error& failure, bool retryable)
 {
     if (state_ != supervisor_state::starting || run_.pid != 0)
         return {};
-    run_.error = ec;
+    run_.error = failure.code();
+    run_.diagnostics = failure.diag();
     if (!retryable)
     {
-        error_ = ec;
+        error_ = failure.code();
         outcome_.last = run_;
         emit(supervisor_event::kind::exited);
         events_.back().run = run_;
@@ -323,10 +324,11 @@ supervise_action supervise_machine::on_stop(time_point now, std::optional<nanose
         return {kind::soft_stop, *grace};
     case supervisor_state::stopping:
         // Already stopping (gracefully, or killing an unready or unhealthy
-        // run): the exit ends supervision now; no grace means kill at once.
+        // run): the exit ends supervision now; no grace (or a zero one)
+        // means kill at once, whatever grace an earlier stop gave.
         stop_requested_ = true;
         run_.stopped = true;
-        return grace ? action{} : action{kind::kill, {}};
+        return !grace || grace->count() == 0 ? action{kind::kill, {}} : action{};
     case supervisor_state::finished: return {};
     }
     return {};

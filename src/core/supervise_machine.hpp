@@ -61,8 +61,8 @@ public:
     supervise_action begin(time_point now);
     supervise_action on_spawned(time_point now, int pid);
     /// `retryable`: trying again may help (exhausted pids); otherwise
-    /// supervision ends with `ec`.
-    supervise_action on_spawn_failed(time_point now, error_code ec, bool retryable);
+    /// supervision ends with the failure's code.
+    supervise_action on_spawn_failed(time_point now, const processkit::error& failure, bool retryable);
     supervise_action on_ready(time_point now);
     supervise_action on_not_ready(time_point now, error_code ec);
     supervise_action on_health_due(time_point now);

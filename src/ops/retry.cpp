@@ -246,6 +246,13 @@ bool default_retryable(const error_code& ec, const process_result& result)
                              errc::unsupported, errc::group_closed, errc::output_limit})
         if (ec == final_error)
             return false;
+    // Nor a program that cannot be executed: exec refused it (no permission,
+    // not an executable format, a directory, a bad path).
+    namespace se = boost::system::errc;
+    for (se::errc_t exec_refused : {se::permission_denied, se::executable_format_error, se::is_a_directory,
+                                    se::not_a_directory, se::filename_too_long, se::too_many_symbolic_link_levels})
+        if (ec == se::make_error_condition(exec_refused))
+            return false;
     return true; // a spawn failure (EAGAIN, EMFILE, ...), a lost status, ...
 }
 

@@ -82,8 +82,8 @@ struct supervisor_impl : std::enable_shared_from_this<supervisor_impl>
             d.program = cmd.program();
             d.step = "validate supervisor";
             d.detail = std::string("supervisor options: ") + invalid;
-            final_error.emplace(make_error_code(errc::invalid_argument), std::move(d));
-            return complete(final_error->code(), supervision_outcome{});
+            invalid_options.emplace(make_error_code(errc::invalid_argument), std::move(d));
+            return complete(invalid_options->code(), supervision_outcome{});
         }
         auto slot = asio::get_associated_cancellation_slot(*handler);
         if (slot.is_connected())
@@ -135,11 +135,8 @@ struct supervisor_impl : std::enable_shared_from_this<supervisor_impl>
         auto started = runner.start(strand, cmd);
         if (!started)
         {
-            const error_code ec = started.error().code();
-            const bool retryable = default_retryable(ec, process_result{});
-            if (!retryable)
-                final_error.emplace(started.error());
-            return apply(machine->on_spawn_failed(clock::now(), ec, retryable));
+            const bool retryable = default_retryable(started.error().code(), process_result{});
+            return apply(machine->on_spawn_failed(clock::now(), started.error(), retryable));
         }
         proc.emplace(std::move(started).value());
         const std::size_t run = ++generation;
@@ -371,7 +368,7 @@ struct supervisor_impl : std::enable_shared_from_this<supervisor_impl>
     bool done = false;
     std::optional<run_handler> handler;
     asio::any_completion_executor work;
-    std::optional<error> final_error; ///< a run that can never start, or invalid options
+    std::optional<error> invalid_options; ///< what begin() found wrong
 
     std::deque<supervisor_event> events;
     bool events_ended = false;
@@ -443,8 +440,10 @@ result<supervision_outcome> supervisor::run()
     if (!ec)
         return std::move(outcome);
     // Read on this thread after the handler ran: the strand wrote it before.
-    if (s->final_error && s->final_error->code() == ec)
-        return *s->final_error;
+    if (s->invalid_options)
+        return *s->invalid_options;
+    if (outcome.last.error == ec && !outcome.last.diagnostics.empty())
+        return error(ec, std::move(outcome.last.diagnostics));
     diagnostics d;
     d.program = s->cmd.program();
     d.step = "supervise";

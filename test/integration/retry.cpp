@@ -28,6 +28,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <future>
 #include <limits>
@@ -286,6 +287,23 @@ BOOST_AUTO_TEST_CASE(default_retryable_table)
           pk::errc::unsupported, pk::errc::group_closed, pk::errc::output_limit})
         BOOST_TEST(!pk::default_retryable(e, none), pk::make_error_code(e).message());
     BOOST_TEST(!pk::default_retryable(asio::error::operation_aborted, none));
+    for (int exec_refused : {EACCES, ENOEXEC, EISDIR, ENOTDIR, ENAMETOOLONG, ELOOP})
+        BOOST_TEST(!pk::default_retryable(error_code(exec_refused, boost::system::system_category()), none),
+                   "errno " << exec_refused);
+}
+
+BOOST_AUTO_TEST_CASE(a_program_that_cannot_be_executed_is_not_retried)
+{
+    pk_test::temp_dir t;
+    const auto script = t.path / "not-executable";
+    {
+        std::ofstream(script) << "#!/bin/sh\nexit 0\n";
+    }
+    fs::permissions(script, fs::perms::owner_read | fs::perms::owner_write);
+    auto r = pk::run_unit(pk::command(script.string()).retry(quick(5)));
+    BOOST_REQUIRE(r.has_error());
+    BOOST_TEST(r.error().code() == boost::system::errc::permission_denied);
+    BOOST_TEST(or_none(r.error().diag().attempts) == 1);
 }
 
 BOOST_AUTO_TEST_CASE(a_custom_predicate_decides)

@@ -15,12 +15,18 @@
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/processkit/supervisor.hpp>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <future>
 #include <memory>
@@ -456,6 +462,26 @@ BOOST_AUTO_TEST_CASE(a_program_that_can_never_start_ends_supervision_with_its_er
     BOOST_TEST(r2.error().code() == pk::errc::invalid_argument);
 }
 
+BOOST_AUTO_TEST_CASE(a_program_that_cannot_be_executed_is_not_restarted)
+{
+    pk_test::temp_dir t;
+    const auto script = t.path / "not-executable";
+    {
+        std::ofstream(script) << "#!/bin/sh\nexit 0\n";
+    }
+    std::filesystem::permissions(script, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    auto o = quick(pk::restart_policy::always);
+    o.max_restarts = 50;
+    asio::io_context ctx;
+    session s(ctx, pk::command(script.string()), o);
+    s.run();
+    BOOST_TEST(s.done->first == boost::system::errc::permission_denied);
+    BOOST_TEST(s.done->second.runs == 1u);
+    // The failed start's details reach the async form too.
+    BOOST_TEST(s.done->second.last.diagnostics.step == "execve");
+    BOOST_TEST(s.done->second.last.diagnostics.program == script.string());
+}
+
 BOOST_AUTO_TEST_CASE(invalid_options_spawn_nothing)
 {
     auto o = quick();
@@ -477,6 +503,32 @@ BOOST_AUTO_TEST_CASE(async_run_takes_a_future)
     ctx.run();
     auto out = f.get();
     BOOST_TEST(out.reason == pk::stop_reason::policy_satisfied);
+}
+
+BOOST_AUTO_TEST_CASE(async_run_takes_deferred_and_use_awaitable)
+{
+    asio::io_context ctx;
+    auto o = quick();
+    o.max_restarts = 1;
+    pk::supervisor a(ctx.get_executor(), pk_test::helper_command({"exit", "5"}), o);
+    pk::supervisor b(ctx.get_executor(), pk_test::helper_command({"exit", "0"}), o);
+    std::optional<pk::supervision_outcome> first, second;
+    auto op = a.async_run(asio::deferred); // nothing runs until it is invoked
+    asio::co_spawn(
+        ctx,
+        [&]() -> asio::awaitable<void> {
+            first = co_await std::move(op)(asio::use_awaitable);
+            second = co_await b.async_run(asio::use_awaitable);
+            // The event stream is awaitable too: the first event is the first start.
+            auto e = co_await b.events().async_next(asio::use_awaitable);
+            BOOST_TEST(e.what == ev::started);
+        },
+        asio::detached);
+    ctx.run();
+    BOOST_REQUIRE(first.has_value());
+    BOOST_TEST(first->reason == pk::stop_reason::restarts_exhausted);
+    BOOST_REQUIRE(second.has_value());
+    BOOST_TEST(second->reason == pk::stop_reason::policy_satisfied);
 }
 
 BOOST_AUTO_TEST_CASE(fifty_supervisors_share_one_io_context)

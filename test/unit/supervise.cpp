@@ -345,6 +345,8 @@ BOOST_AUTO_TEST_CASE(stop_without_a_grace_kills_at_once_even_while_stopping)
     g.spawned();
     BOOST_TEST(g.m.on_stop(g.now, 10s) == a(K::soft_stop, 10s));
     BOOST_TEST(g.m.on_stop(g.now, std::nullopt) == a(K::kill));
+    BOOST_TEST(g.m.on_stop(g.now, 0s) == a(K::kill)); // a zero grace too, whatever the first stop gave
+    BOOST_TEST(g.m.on_stop(g.now, 1s) == a(K::none));
     BOOST_TEST(g.exit_code(0) == a(K::finish));
     BOOST_TEST(!g.m.outcome().last.succeeded); // a stopped run never counts as a success
 }
@@ -391,7 +393,12 @@ BOOST_AUTO_TEST_CASE(spawn_failures_end_supervision_or_count_as_failed_runs)
     {
         fixture f(fast(pk::restart_policy::always));
         f.begin();
-        BOOST_TEST(f.m.on_spawn_failed(f.now, make_error_code(pk::errc::program_not_found), false) == a(K::finish));
+        pk::diagnostics d;
+        d.program = "tool";
+        d.step = "find program";
+        const pk::error missing(make_error_code(pk::errc::program_not_found), d);
+        BOOST_TEST(f.m.on_spawn_failed(f.now, missing, false) == a(K::finish));
+        BOOST_TEST(f.m.outcome().last.diagnostics.step == "find program");
         BOOST_TEST(f.m.error() == pk::errc::program_not_found);
         BOOST_TEST(f.m.outcome().reason == pk::stop_reason::gave_up);
         BOOST_TEST(f.m.outcome().last.error == pk::errc::program_not_found);
@@ -401,7 +408,7 @@ BOOST_AUTO_TEST_CASE(spawn_failures_end_supervision_or_count_as_failed_runs)
         fixture f(fast(pk::restart_policy::on_failure));
         f.begin();
         const auto eagain = boost::system::errc::make_error_code(boost::system::errc::resource_unavailable_try_again);
-        BOOST_TEST(f.m.on_spawn_failed(f.now, eagain, true) == a(K::sleep, 100ms));
+        BOOST_TEST(f.m.on_spawn_failed(f.now, pk::error(eagain), true) == a(K::sleep, 100ms));
         BOOST_TEST(!f.m.outcome().last.outcome);
         BOOST_TEST(f.m.outcome().last.pid == 0);
         BOOST_TEST(f.timer() == a(K::spawn));

@@ -57,9 +57,11 @@ struct retry_policy
 
 /// The default retry predicate: an attempt that did not succeed (a rejected
 /// exit code, a signal, a timeout, a spawn failure such as exhausted pids)
-/// is retried; a cancellation, a program that was not found, a bad working
-/// directory, invalid arguments, an unsupported request, a closed group and
-/// an output limit are not (trying again would change nothing).
+/// is retried; a cancellation, a program that was not found or cannot be
+/// executed (exec refused it: no permission, not an executable format, a
+/// directory, a bad path), a bad working directory, invalid arguments, an
+/// unsupported request, a closed group and an output limit are not (trying
+/// again would change nothing).
 BOOST_PROCESSKIT_DECL bool default_retryable(const error_code& ec, const process_result& result);
 
 } // namespace processkit

@@ -180,6 +180,9 @@ struct supervised_run
     /// spawn error), or it did not get ready (errc::not_ready,
     /// errc::exited_before_ready). Empty otherwise.
     error_code error;
+    /// What failed when it could not start: the program, the step
+    /// ("execve", "chdir", ...) and what was searched. Empty otherwise.
+    processkit::diagnostics diagnostics;
     /// How the child ended; unset when it never started.
     std::optional<run_outcome> outcome;
     std::chrono::nanoseconds uptime{}; ///< from its start to its exit
