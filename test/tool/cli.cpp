@@ -210,3 +210,206 @@ BOOST_AUTO_TEST_CASE(durations_read_back)
     BOOST_TEST(tool::format_duration(2h) == "2h");
     BOOST_TEST(tool::format_duration(250us) == "0.25ms");
 }
+
+// ---------------------------------------------------------------- processkit supervise
+
+namespace {
+
+tool::supervise_options supervise_of(const std::vector<std::string>& args)
+{
+    return std::get<tool::supervise_options>(tool::parse_command_line(args));
+}
+
+// The usage_error message of `parse(text)`, or "" if it parses.
+template <class Parse>
+std::string value_error(Parse parse, const char* text)
+{
+    try
+    {
+        (void)parse(text);
+    }
+    catch (const tool::usage_error& e)
+    {
+        return e.what();
+    }
+    return "";
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(supervise_options_parse)
+{
+    namespace pk = boost::processkit;
+    auto o = supervise_of({"supervise",
+                           "--restart",
+                           "always",
+                           "--max-restarts=7",
+                           "--backoff",
+                           "50ms..2s",
+                           "--storm",
+                           "5/10s:30s",
+                           "--health-cmd",
+                           "  check\t--fast  x ",
+                           "--health-interval",
+                           "250ms",
+                           "--health-failures",
+                           "2",
+                           "-k",
+                           "1.5s",
+                           "--mechanism",
+                           "process_group",
+                           "--",
+                           "srv",
+                           "-v"});
+    BOOST_TEST((o.restart == pk::restart_policy::always));
+    BOOST_TEST(*o.max_restarts == 7u);
+    BOOST_TEST(o.backoff.min.count() == nanoseconds(50ms).count());
+    BOOST_TEST(o.backoff.max.count() == nanoseconds(2s).count());
+    BOOST_TEST(o.storm->failures == 5u);
+    BOOST_TEST(o.storm->window.count() == nanoseconds(10s).count());
+    BOOST_TEST(o.storm->pause.count() == nanoseconds(30s).count());
+    BOOST_TEST((o.health_command == std::vector<std::string>{"check", "--fast", "x"}));
+    BOOST_TEST(o.health_interval.count() == nanoseconds(250ms).count());
+    BOOST_TEST(o.health_failures == 2u);
+    BOOST_TEST(o.grace.count() == nanoseconds(1500ms).count());
+    BOOST_TEST((o.group.mechanism == pk::mechanism_request::process_group));
+    BOOST_TEST((o.program == std::vector<std::string>{"srv", "-v"}));
+    // Defaults: the library's restart policy and backoff, run's grace, no storm, no health check.
+    o = supervise_of({"supervise", "srv", "--restart", "never"});
+    BOOST_TEST((o.program == std::vector<std::string>{"srv", "--restart", "never"}));
+    BOOST_TEST((o.restart == pk::restart_policy::on_failure));
+    BOOST_TEST(!o.max_restarts);
+    BOOST_TEST(o.backoff.min.count() == nanoseconds(100ms).count());
+    BOOST_TEST(o.backoff.max.count() == nanoseconds(30s).count());
+    BOOST_TEST(!o.storm);
+    BOOST_TEST(o.health_command.empty());
+    BOOST_TEST(o.health_interval.count() == nanoseconds(10s).count());
+    BOOST_TEST(o.health_failures == 3u);
+    BOOST_TEST(o.grace.count() == nanoseconds(tool::default_grace).count());
+    BOOST_TEST((o.group.mechanism == pk::mechanism_request::automatic));
+    // Edge values that are allowed.
+    o = supervise_of({"supervise", "--max-restarts", "0", "--backoff", "0..0", "--storm", "1/1ms:0", "--grace", "0",
+                      "--restart", "on-failure", "true"});
+    BOOST_TEST(*o.max_restarts == 0u);
+    BOOST_TEST(o.backoff.max.count() == 0);
+    BOOST_TEST(o.storm->pause.count() == 0);
+    BOOST_TEST(o.grace.count() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(supervise_value_parsers)
+{
+    namespace pk = boost::processkit;
+    BOOST_TEST((tool::parse_restart_policy("never", "--restart") == pk::restart_policy::never));
+    for (const char* text : {"", "Always", "on_failure", "onfailure", "never "})
+        BOOST_CHECK_THROW(tool::parse_restart_policy(text, "--restart"), tool::usage_error);
+
+    BOOST_TEST(tool::parse_count("0", "--max-restarts") == 0u);
+    BOOST_TEST(tool::parse_count("1000000000", "--max-restarts") == 1000000000u);
+    for (const char* text : {"", "-1", "+1", "1.5", "1e3", " 1", "0x10", "1000000001", "99999999999999999999999"})
+        BOOST_CHECK_THROW(tool::parse_count(text, "--max-restarts"), tool::usage_error);
+
+    auto backoff = tool::parse_backoff("1.5s..2m", "--backoff");
+    BOOST_TEST(backoff.min.count() == nanoseconds(1500ms).count());
+    BOOST_TEST(backoff.max.count() == nanoseconds(2min).count());
+    backoff = tool::parse_backoff(".5..1", "--backoff");
+    BOOST_TEST(backoff.min.count() == nanoseconds(500ms).count());
+    BOOST_TEST(backoff.max.count() == nanoseconds(1s).count());
+    for (const char* text : {"", "..", "1s", "1s..", "..1s", "1s...2s", "2s..1s", "1s-2s", "1s..2s..3s", "-1s..2s"})
+        BOOST_CHECK_THROW(tool::parse_backoff(text, "--backoff"), tool::usage_error);
+
+    auto storm = tool::parse_storm("3/1.5m:1h", "--storm");
+    BOOST_TEST(storm.failures == 3u);
+    BOOST_TEST(storm.window.count() == nanoseconds(90s).count());
+    BOOST_TEST(storm.pause.count() == nanoseconds(1h).count());
+    for (const char* text : {"", "5", "5/10s", "5:30s", "5:30s/10s", "0/10s:30s", "5/0:30s", "x/10s:30s",
+                             "5/10s:", "/10s:30s", "5/10s:30s:1s", "5/10s:-1s"})
+        BOOST_CHECK_THROW(tool::parse_storm(text, "--storm"), tool::usage_error);
+
+    BOOST_TEST((tool::split_words(" a  b\tc\n") == std::vector<std::string>{"a", "b", "c"}));
+    BOOST_TEST((tool::split_words("'a b'") == std::vector<std::string>{"'a", "b'"})); // no quoting
+    BOOST_TEST(tool::split_words(" \t ").empty());
+}
+
+BOOST_AUTO_TEST_CASE(supervise_value_errors_name_the_option_not_the_value)
+{
+    auto restart = [](const char* t) { return tool::parse_restart_policy(t, "--restart"); };
+    auto count = [](const char* t) { return tool::parse_count(t, "--max-restarts"); };
+    auto backoff = [](const char* t) { return tool::parse_backoff(t, "--backoff"); };
+    auto storm = [](const char* t) { return tool::parse_storm(t, "--storm"); };
+    BOOST_TEST(value_error(restart, "s3cret") == "--restart: expected always, on-failure or never");
+    BOOST_TEST(value_error(count, "s3cret").starts_with("--max-restarts: not a count"));
+    BOOST_TEST(value_error(count, "123456789012") == "--max-restarts: the count is too large (at most 1000000000)");
+    for (const char* text : {"s3cret", "s3cret..1s", "1s..s3cret", "1s..s3cret.."})
+    {
+        BOOST_TEST_CONTEXT("--backoff " << text)
+        {
+            BOOST_TEST(value_error(backoff, text).starts_with("--backoff: "));
+            BOOST_TEST(value_error(backoff, text).find("s3cret") == std::string::npos);
+        }
+    }
+    BOOST_TEST(value_error(backoff, "2s..1s") == "--backoff: MAX must not be shorter than MIN");
+    for (const char* text : {"s3cret", "s3cret/1s:1s", "1/s3cret:1s", "1/1s:s3cret", "1/1s"})
+    {
+        BOOST_TEST_CONTEXT("--storm " << text)
+        {
+            BOOST_TEST(value_error(storm, text).starts_with("--storm: "));
+            BOOST_TEST(value_error(storm, text).find("s3cret") == std::string::npos);
+        }
+    }
+    BOOST_TEST(value_error(storm, "0/1s:1s") == "--storm: N must be at least 1");
+    BOOST_TEST(value_error(storm, "1/0s:1s") == "--storm: WINDOW must be greater than zero");
+}
+
+BOOST_AUTO_TEST_CASE(supervise_usage_errors)
+{
+    BOOST_TEST(error_of({"supervise"}) == "no PROGRAM given");
+    BOOST_TEST(error_of({"supervise", "--max-restarts", "2", "--"}) == "no PROGRAM given");
+    BOOST_TEST(error_of({"supervise", "--restart=s3cret", "true"}) ==
+               "--restart: expected always, on-failure or never");
+    BOOST_TEST(error_of({"supervise", "--max-restarts", "-s3cret", "true"}).starts_with("--max-restarts: "));
+    BOOST_TEST(error_of({"supervise", "--backoff", "s3cret", "true"}).starts_with("--backoff: "));
+    BOOST_TEST(error_of({"supervise", "--storm", "s3cret", "true"}).starts_with("--storm: "));
+    BOOST_TEST(error_of({"supervise", "--health-cmd", " ", "true"}) == "--health-cmd needs a program");
+    BOOST_TEST(error_of({"supervise", "--health-interval", "1s", "true"}) == "--health-interval needs --health-cmd");
+    BOOST_TEST(error_of({"supervise", "--health-failures", "2", "true"}) == "--health-failures needs --health-cmd");
+    BOOST_TEST(error_of({"supervise", "--health-cmd", "c", "--health-interval", "0", "true"}) ==
+               "--health-interval must be greater than zero");
+    BOOST_TEST(error_of({"supervise", "--health-cmd", "c", "--health-interval", "s3cret", "true"})
+                   .starts_with("--health-interval: not a duration"));
+    BOOST_TEST(error_of({"supervise", "--health-cmd", "c", "--health-failures", "0", "true"}) ==
+               "--health-failures must be at least 1");
+    BOOST_TEST(error_of({"supervise", "--health-cmd", "c", "--health-failures", "s3cret", "true"})
+                   .starts_with("--health-failures: not a count"));
+    BOOST_TEST(error_of({"supervise", "--grace", "s3cret", "true"}).starts_with("--grace: not a duration"));
+    BOOST_TEST(error_of({"supervise", "--mechanism", "s3cret", "true"}) ==
+               "--mechanism: expected automatic, cgroup_v2 or process_group");
+    BOOST_TEST(error_of({"supervise", "--timeout", "5s", "true"}) == "unknown option '--timeout'");
+    BOOST_TEST(error_of({"supervise", "--storm=s3cret", "--storm=1/1s:1s", "true"}) ==
+               "option '--storm' given more than once");
+    BOOST_TEST(error_of({"supervise", "--backoff"}) == "option '--backoff' needs a value");
+    for (const char* option : {"--restart", "--max-restarts", "--backoff", "--storm", "--health-interval",
+                               "--health-failures", "--grace", "--mechanism"})
+        BOOST_TEST_CONTEXT(option)
+        {
+            BOOST_TEST(error_of({"supervise", "--health-cmd", "c", option, "s3cret", "true"}).find("s3cret") ==
+                       std::string::npos);
+        }
+}
+
+BOOST_AUTO_TEST_CASE(supervise_help)
+{
+    for (auto args : std::vector<std::vector<std::string>>{{"supervise", "--help"},
+                                                           {"supervise", "-h"},
+                                                           {"help", "supervise"},
+                                                           {"supervise", "--storm", "s3cret", "--help", "--", "true"}})
+        BOOST_TEST(std::holds_alternative<tool::print_text>(tool::parse_command_line(args)));
+    const auto help = std::get<tool::print_text>(tool::parse_command_line({"supervise", "--help"})).text;
+    BOOST_TEST(help.starts_with("usage: processkit supervise"));
+    for (const char* option : {"--restart", "--max-restarts", "--backoff", "--storm", "--health-cmd",
+                               "--health-interval", "--health-failures", "--grace", "--mechanism"})
+        BOOST_TEST_CONTEXT(option) { BOOST_TEST(help.find(option) != std::string::npos); }
+    BOOST_TEST(help.find("without a shell") != std::string::npos);
+    const auto top = std::get<tool::print_text>(tool::parse_command_line({"--help"})).text;
+    BOOST_TEST(top.find("\n  supervise ") != std::string::npos);
+    BOOST_TEST(error_of({"help", "s3cret"}) == "unknown command (expected run, supervise, doctor, demo or help)");
+}

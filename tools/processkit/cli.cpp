@@ -8,10 +8,6 @@
 #include <boost/program_options.hpp>
 #include <boost/version.hpp>
 
-#include <cctype>
-#include <cstdint>
-#include <cstring>
-#include <limits>
 #include <sstream>
 
 namespace boost {
@@ -32,11 +28,13 @@ constexpr const char* top_usage = "usage: processkit COMMAND [OPTIONS] [ARGS...]
                                   "killed when the program ends, times out, or processkit is interrupted.\n"
                                   "\n"
                                   "Commands:\n"
-                                  "  run      run a program; its whole tree ends with it\n"
-                                  "  doctor   show what containment this host gives, and why\n"
-                                  "  demo     start a process tree in a group, destroy the group, show that\n"
-                                  "           nothing survived\n"
-                                  "  help     show a command's help (as does 'processkit COMMAND --help')\n";
+                                  "  run        run a program; its whole tree ends with it\n"
+                                  "  supervise  run a program and start it again when it ends (restart policy,\n"
+                                  "             backoff, crash-storm pause, health check)\n"
+                                  "  doctor     show what containment this host gives, and why\n"
+                                  "  demo       start a process tree in a group, destroy the group, show that\n"
+                                  "             nothing survived\n"
+                                  "  help       show a command's help (as does 'processkit COMMAND --help')\n";
 
 constexpr const char* run_usage = "usage: processkit run [OPTIONS] [--] PROGRAM [ARGS...]\n"
                                   "\n"
@@ -65,6 +63,41 @@ constexpr const char* run_epilogue = "\n"
                                      "  126      PROGRAM was found but could not be run\n"
                                      "  127      PROGRAM was not found\n"
                                      "  128+N    PROGRAM was killed by signal N, or processkit received signal N\n";
+
+constexpr const char* supervise_usage =
+    "usage: processkit supervise [OPTIONS] [--] PROGRAM [ARGS...]\n"
+    "\n"
+    "Runs PROGRAM as 'processkit run' does (its whole tree in a private group, with\n"
+    "processkit's stdout and stderr, but /dev/null for stdin) and starts it again\n"
+    "when it ends, as --restart says, after a backoff. Each run's tree is gone\n"
+    "before the next run starts, and none is left when processkit exits.\n"
+    "processkit writes one line per event on stderr, each beginning with\n"
+    "'processkit: ' (started, exited, restarting, storm pause, unhealthy, stopped);\n"
+    "stdout is PROGRAM's alone. PROGRAM and every argument after it are passed on\n"
+    "untouched.\n";
+
+constexpr const char* supervise_epilogue =
+    "\n"
+    "Durations: a number and a unit, ms, s, m, h or d: 300ms, 5s, 1.5s, 2m.\n"
+    "A plain number is seconds.\n"
+    "\n"
+    "A run fails when it does not exit 0, or is killed for failing its health check.\n"
+    "--health-cmd is split at whitespace into a program and its arguments and run\n"
+    "without a shell: quotes, $VARIABLES, pipes and redirections mean nothing in it.\n"
+    "A check passes when it exits 0 within --health-interval.\n"
+    "\n"
+    "Signals: SIGINT (Ctrl-C), SIGTERM, SIGHUP and SIGQUIT sent to processkit end\n"
+    "supervision: the current tree gets SIGTERM, and SIGKILL after the grace period\n"
+    "or at a second such signal. processkit then exits with 128 + the signal's number\n"
+    "(130 for SIGINT). A SIGHUP that is ignored when processkit starts stays ignored.\n"
+    "\n"
+    "Exit status:\n"
+    "  N        the last run exited with code N\n"
+    "  125      a usage error, or processkit itself failed\n"
+    "  126      PROGRAM was found but could not be run\n"
+    "  127      PROGRAM was not found\n"
+    "  128+N    the last run was killed by signal N (137: SIGKILL, as after a failed\n"
+    "           health check), or processkit received signal N\n";
 
 constexpr const char* doctor_usage = "usage: processkit doctor [--json]\n"
                                      "\n"
@@ -116,6 +149,38 @@ po::options_description run_option_table()
         ("json", "when the run is over, print its result on stdout as one JSON "
                  "object: outcome, code, signal, duration (seconds), mechanism, "
                  "exit_status, received_signal");
+    return d;
+}
+
+po::options_description supervise_option_table()
+{
+    po::options_description d("Options");
+    d.add_options()                           //
+        ("help,h", "show this help and exit") //
+        ("restart", po::value<std::string>()->value_name("WHEN"),
+         "when to start PROGRAM again: always, on-failure (the default: after a run "
+         "that failed) or never") //
+        ("max-restarts", po::value<std::string>()->value_name("N"),
+         "start PROGRAM again at most N times in all, then exit with the last run's "
+         "status (default: no limit)") //
+        ("backoff", po::value<std::string>()->value_name("MIN..MAX"),
+         "wait MIN before the first restart, twice as long before each next one, at "
+         "most MAX (default 100ms..30s; back to MIN after a run that lasted 30s)") //
+        ("storm", po::value<std::string>()->value_name("N/WINDOW:PAUSE"),
+         "after N failed runs within WINDOW, pause restarting for PAUSE (for example "
+         "5/10s:30s; default: no pause)") //
+        ("health-cmd", po::value<std::string>()->value_name("CMD"),
+         "while a run is up, run CMD every --health-interval as a liveness check (no "
+         "shell: see below); after --health-failures failed checks in a row the run's "
+         "tree is killed (SIGKILL)") //
+        ("health-interval", po::value<std::string>()->value_name("D"),
+         "time between health checks, and the time limit of each (default 10s)") //
+        ("health-failures", po::value<std::string>()->value_name("K"),
+         "failed health checks in a row that kill the run (default 3)") //
+        ("grace,k", po::value<std::string>()->value_name("D"),
+         "on a signal to processkit, time between SIGTERM to the tree and SIGKILL "
+         "(default 5s; 0: SIGKILL at once)") //
+        ("mechanism", po::value<std::string>()->value_name("M"), mechanism_help);
     return d;
 }
 
@@ -276,6 +341,14 @@ void expect_no_arguments(const split_args& split, const std::string& command)
         throw usage_error(command, command + " takes no arguments");
 }
 
+nanoseconds positive_duration(const std::string& text, const char* option)
+{
+    const nanoseconds d = parse_duration(text, option);
+    if (d <= nanoseconds::zero())
+        throw usage_error("", std::string(option) + " must be greater than zero");
+    return d;
+}
+
 invocation parse_run(const std::vector<std::string>& args)
 {
     const std::string command = "run";
@@ -289,16 +362,10 @@ invocation parse_run(const std::vector<std::string>& args)
         run_options o;
         if (auto* m = string_value(vm, "mechanism"))
             o.group.mechanism = parse_mechanism(*m, "--mechanism");
-        auto positive = [](const std::string& text, const char* option) {
-            nanoseconds d = parse_duration(text, option);
-            if (d <= nanoseconds::zero())
-                throw usage_error("", std::string(option) + " must be greater than zero");
-            return d;
-        };
         if (auto* t = string_value(vm, "timeout"))
-            o.timeout = positive(*t, "--timeout");
+            o.timeout = positive_duration(*t, "--timeout");
         if (auto* t = string_value(vm, "idle-timeout"))
-            o.idle_timeout = positive(*t, "--idle-timeout");
+            o.idle_timeout = positive_duration(*t, "--idle-timeout");
         if (auto* g = string_value(vm, "grace"))
             o.grace = parse_duration(*g, "--grace");
         if (auto* s = string_value(vm, "signal"))
@@ -316,6 +383,64 @@ invocation parse_run(const std::vector<std::string>& args)
                 o.env.push_back(parse_env_entry(entry, ++index));
         }
         o.json = vm.count("json") > 0;
+        if (split.rest.empty())
+            throw usage_error("", "no PROGRAM given");
+        o.program = split.rest;
+        return o;
+    }
+    catch (const usage_error& e)
+    {
+        throw usage_error(command, e.what());
+    }
+}
+
+// The health check of `processkit supervise`: --health-interval and
+// --health-failures mean nothing without --health-cmd.
+void parse_health(const po::variables_map& vm, supervise_options& o)
+{
+    if (auto* cmd = string_value(vm, "health-cmd"))
+    {
+        o.health_command = split_words(*cmd);
+        if (o.health_command.empty())
+            throw usage_error("", "--health-cmd needs a program");
+    }
+    for (const char* option : {"health-interval", "health-failures"})
+        if (vm.count(option) && o.health_command.empty())
+            throw usage_error("", std::string("--") + option + " needs --health-cmd");
+    if (auto* t = string_value(vm, "health-interval"))
+        o.health_interval = positive_duration(*t, "--health-interval");
+    if (auto* k = string_value(vm, "health-failures"))
+    {
+        o.health_failures = parse_count(*k, "--health-failures");
+        if (o.health_failures == 0)
+            throw usage_error("", "--health-failures must be at least 1");
+    }
+}
+
+invocation parse_supervise(const std::vector<std::string>& args)
+{
+    const std::string command = "supervise";
+    const po::options_description table = supervise_option_table();
+    const split_args split = split_at_program(args, 1, table);
+    const po::variables_map vm = parse_options(split.options, table, command);
+    if (vm.count("help"))
+        return print_text{help_text(supervise_usage, table, supervise_epilogue)};
+    try
+    {
+        supervise_options o;
+        if (auto* m = string_value(vm, "mechanism"))
+            o.group.mechanism = parse_mechanism(*m, "--mechanism");
+        if (auto* r = string_value(vm, "restart"))
+            o.restart = parse_restart_policy(*r, "--restart");
+        if (auto* n = string_value(vm, "max-restarts"))
+            o.max_restarts = parse_count(*n, "--max-restarts");
+        if (auto* b = string_value(vm, "backoff"))
+            o.backoff = parse_backoff(*b, "--backoff");
+        if (auto* s = string_value(vm, "storm"))
+            o.storm = parse_storm(*s, "--storm");
+        parse_health(vm, o);
+        if (auto* g = string_value(vm, "grace"))
+            o.grace = parse_duration(*g, "--grace");
         if (split.rest.empty())
             throw usage_error("", "no PROGRAM given");
         o.program = split.rest;
@@ -368,23 +493,15 @@ std::string command_help(const std::string& command)
 {
     if (command == "run")
         return help_text(run_usage, run_option_table(), run_epilogue);
+    if (command == "supervise")
+        return help_text(supervise_usage, supervise_option_table(), supervise_epilogue);
     if (command == "doctor")
         return help_text(doctor_usage, doctor_option_table());
     if (command == "demo")
         return help_text(demo_usage, demo_option_table());
     if (command == "help")
         return help_text(top_usage, top_options());
-    throw usage_error("", "unknown command (expected run, doctor, demo or help)");
-}
-
-bool is_digits(std::string_view s)
-{
-    if (s.empty())
-        return false;
-    for (char c : s)
-        if (c < '0' || c > '9')
-            return false;
-    return true;
+    throw usage_error("", "unknown command (expected run, supervise, doctor, demo or help)");
 }
 
 } // namespace
@@ -407,6 +524,8 @@ invocation parse_command_line(const std::vector<std::string>& args)
     const std::string& command = sub.front();
     if (command == "run")
         return parse_run(sub);
+    if (command == "supervise")
+        return parse_supervise(sub);
     if (command == "doctor")
         return parse_doctor(sub);
     if (command == "demo")
@@ -417,164 +536,7 @@ invocation parse_command_line(const std::vector<std::string>& args)
             throw usage_error("", "help takes at most one COMMAND");
         return print_text{sub.size() == 2 ? command_help(sub[1]) : help_text(top_usage, table)};
     }
-    throw usage_error("", "unknown command (expected run, doctor, demo or help)");
-}
-
-// ---------------------------------------------------------------- value parsers
-
-// A duration unit in nanoseconds ("" is seconds), 0 for an unknown one.
-std::uint64_t unit_nanoseconds(std::string_view unit)
-{
-    constexpr std::uint64_t second = 1000000000ULL;
-    if (unit.empty() || unit == "s")
-        return second;
-    if (unit == "ms")
-        return 1000000ULL;
-    if (unit == "m")
-        return 60 * second;
-    if (unit == "h")
-        return 3600 * second;
-    if (unit == "d")
-        return 86400 * second;
-    return 0;
-}
-
-nanoseconds parse_duration(std::string_view text, std::string_view option)
-{
-    const std::string opt(option);
-    auto not_a_duration = [&] {
-        return usage_error("", opt + ": not a duration (use a number and a unit: 300ms, 5s, 1.5s, 2m; "
-                                     "a plain number is seconds)");
-    };
-    if (!text.empty() && (text[0] == '-' || text[0] == '+'))
-        throw usage_error("", opt + ": a duration must not be negative or signed");
-
-    // The whole part, then the fraction in billionths (digits past the ninth
-    // are dropped).
-    std::size_t i = 0;
-    std::uint64_t whole = 0;
-    std::size_t whole_digits = 0;
-    while (i < text.size() && text[i] >= '0' && text[i] <= '9')
-    {
-        if (whole > std::numeric_limits<std::int64_t>::max() / 10)
-            throw usage_error("", opt + ": the duration is too long");
-        whole = whole * 10 + static_cast<std::uint64_t>(text[i] - '0');
-        ++whole_digits;
-        ++i;
-    }
-    std::uint64_t frac9 = 0; // the fraction, in billionths
-    std::size_t frac_digits = 0;
-    if (i < text.size() && text[i] == '.')
-    {
-        ++i;
-        std::uint64_t scale = 100000000;
-        while (i < text.size() && text[i] >= '0' && text[i] <= '9')
-        {
-            frac9 += static_cast<std::uint64_t>(text[i] - '0') * scale;
-            scale /= 10;
-            ++frac_digits;
-            ++i;
-        }
-        if (frac_digits == 0)
-            throw not_a_duration();
-    }
-    if (whole_digits == 0 && frac_digits == 0)
-        throw not_a_duration();
-
-    const std::uint64_t unit_ns = unit_nanoseconds(text.substr(i));
-    if (unit_ns == 0)
-        throw not_a_duration();
-
-    constexpr std::uint64_t max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-    if (whole > max / unit_ns)
-        throw usage_error("", opt + ": the duration is too long");
-    // frac9 * unit_ns / 1e9 without overflow: units of a second or more are whole seconds.
-    const std::uint64_t frac_ns =
-        unit_ns >= 1000000000ULL ? frac9 * (unit_ns / 1000000000ULL) : frac9 * unit_ns / 1000000000ULL;
-    const std::uint64_t whole_ns = whole * unit_ns;
-    if (whole_ns > max - frac_ns)
-        throw usage_error("", opt + ": the duration is too long");
-    return nanoseconds(static_cast<std::int64_t>(whole_ns + frac_ns));
-}
-
-int parse_signal(std::string_view text, std::string_view option)
-{
-    const std::string opt(option);
-    auto bad = [&] {
-        return usage_error("", opt + ": not a signal (use a name such as TERM, INT, HUP, KILL, or a number)");
-    };
-    if (is_digits(text))
-    {
-        if (text.size() > 3)
-            throw bad();
-        int n = 0;
-        for (char c : text)
-            n = n * 10 + (c - '0');
-        if (n < 1 || n >= NSIG)
-            throw bad();
-        return n;
-    }
-    std::string name;
-    for (char c : text)
-        name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (name.starts_with("SIG"))
-        name.erase(0, 3);
-    if (name.empty())
-        throw bad();
-    for (int n = 1; n < NSIG; ++n)
-        if (const char* abbrev = ::sigabbrev_np(n); abbrev && name == abbrev)
-            return n;
-    throw bad();
-}
-
-mechanism_request parse_mechanism(std::string_view text, std::string_view option)
-{
-    if (text == "automatic")
-        return mechanism_request::automatic;
-    if (text == "cgroup_v2")
-        return mechanism_request::cgroup_v2;
-    if (text == "process_group")
-        return mechanism_request::process_group;
-    throw usage_error("", std::string(option) + ": expected automatic, cgroup_v2 or process_group");
-}
-
-std::pair<std::string, std::string> parse_env_entry(std::string_view text, std::size_t index)
-{
-    const std::size_t eq = text.find('=');
-    if (eq == std::string_view::npos || eq == 0)
-        throw usage_error("", "--env entry " + std::to_string(index) + " is not NAME=VALUE");
-    return {std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
-}
-
-std::string signal_name(int signal)
-{
-    if (const char* abbrev = ::sigabbrev_np(signal))
-        return std::string("SIG") + abbrev;
-    return "signal " + std::to_string(signal);
-}
-
-std::string format_duration(nanoseconds d)
-{
-    using namespace std::chrono;
-    // `count` thousandths, with the trailing zeros of the fraction dropped.
-    auto thousandths = [](long long count) {
-        std::string out = std::to_string(count / 1000);
-        if (count % 1000 != 0)
-        {
-            std::string frac = std::to_string(count % 1000 + 1000).substr(1);
-            while (frac.back() == '0')
-                frac.pop_back();
-            out += "." + frac;
-        }
-        return out;
-    };
-    if (d < seconds(1))
-        return thousandths(duration_cast<microseconds>(d).count()) + "ms";
-    if (d % minutes(1) != nanoseconds::zero())
-        return thousandths(duration_cast<milliseconds>(d).count()) + "s";
-    if (d % hours(1) != nanoseconds::zero())
-        return std::to_string(duration_cast<minutes>(d).count()) + "m";
-    return std::to_string(duration_cast<hours>(d).count()) + "h";
+    throw usage_error("", "unknown command (expected run, supervise, doctor, demo or help)");
 }
 
 } // namespace tool

@@ -4,8 +4,9 @@
 
 // The command line of the `processkit` tool: what each subcommand accepts,
 // its help text, and the parsers for durations, signals, mechanisms and
-// environment entries. Nothing here spawns a process, so all of it is
-// tested without one (test/tool/cli.cpp).
+// environment entries (cli.cpp; the value parsers are cli_values.cpp).
+// Nothing here spawns a process, so all of it is tested without one
+// (test/tool/cli.cpp).
 //
 // Error messages never repeat an argument's value (a value may be a
 // secret); they name the option, or the position of a `--env` entry.
@@ -15,9 +16,11 @@
 
 #include <boost/processkit/mechanism.hpp>
 #include <boost/processkit/process_group.hpp>
+#include <boost/processkit/supervisor.hpp>
 
 #include <chrono>
 #include <csignal>
+#include <cstddef>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -30,7 +33,7 @@ namespace boost {
 namespace processkit {
 namespace tool {
 
-/// The exit statuses of `processkit run` besides the program's own code,
+/// The exit statuses of `processkit run` (and `supervise`) besides the program's own code,
 /// chosen like timeout(1)'s.
 namespace exit_status {
 inline constexpr int timed_out = 124;   ///< the run hit --timeout or --idle-timeout
@@ -73,6 +76,28 @@ struct run_options
     bool json = false;
 };
 
+/// The delays between restarts: MIN before the first, doubling up to MAX.
+struct backoff_range
+{
+    std::chrono::nanoseconds min = std::chrono::milliseconds(100);
+    std::chrono::nanoseconds max = std::chrono::seconds(30);
+};
+
+/// What `processkit supervise` was asked to do.
+struct supervise_options
+{
+    std::vector<std::string> program; ///< PROGRAM and its ARGS, untouched
+    process_group_options group;      ///< the --mechanism
+    restart_policy restart = restart_policy::on_failure;
+    std::optional<std::size_t> max_restarts; ///< unset: no bound
+    backoff_range backoff;
+    std::optional<crash_storm> storm;
+    std::vector<std::string> health_command; ///< --health-cmd, split at whitespace; empty: none
+    std::chrono::nanoseconds health_interval = std::chrono::seconds(10);
+    std::size_t health_failures = 3;
+    std::chrono::nanoseconds grace = default_grace;
+};
+
 /// What `processkit doctor` was asked to do.
 struct doctor_options
 {
@@ -92,7 +117,7 @@ struct print_text
 };
 
 /// The parsed command line: one subcommand to execute, or text to print.
-using invocation = std::variant<print_text, run_options, doctor_options, demo_options>;
+using invocation = std::variant<print_text, run_options, supervise_options, doctor_options, demo_options>;
 
 /// Parses processkit's arguments (argv without argv[0]).
 /// Throws `usage_error` for anything it does not accept.
@@ -110,6 +135,25 @@ int parse_signal(std::string_view text, std::string_view option);
 
 /// "automatic", "cgroup_v2" or "process_group". Throws `usage_error`.
 mechanism_request parse_mechanism(std::string_view text, std::string_view option);
+
+/// "always", "on-failure" or "never". Throws `usage_error` naming `option`.
+restart_policy parse_restart_policy(std::string_view text, std::string_view option);
+
+/// A whole number of things ("0", "3"), at most a billion. Throws `usage_error`
+/// naming `option`.
+std::size_t parse_count(std::string_view text, std::string_view option);
+
+/// "MIN..MAX", two durations (see parse_duration) with MIN <= MAX:
+/// "100ms..30s". Throws `usage_error` naming `option`.
+backoff_range parse_backoff(std::string_view text, std::string_view option);
+
+/// "N/WINDOW:PAUSE": N >= 1 failed runs within WINDOW (> 0) pause restarting
+/// for PAUSE ("5/10s:30s"). Throws `usage_error` naming `option`.
+crash_storm parse_storm(std::string_view text, std::string_view option);
+
+/// `text` split at spaces, tabs and newlines, the empty words dropped; no
+/// quoting, no escapes (--health-cmd is run without a shell).
+std::vector<std::string> split_words(std::string_view text);
 
 /// NAME=VALUE split at the first '='; NAME must not be empty. `index` (from 1)
 /// is the entry's position among the --env options, for the error message.

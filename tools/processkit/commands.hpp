@@ -18,6 +18,11 @@ namespace tool {
 /// returns once the tree is gone (run.cpp).
 int run(const run_options& options);
 
+/// `processkit supervise`: runs the program as `run` does and starts it again
+/// as the restart policy says, writing one line per event on stderr; the
+/// signals processkit receives stop supervision and the tree (supervise.cpp).
+int supervise(const supervise_options& options);
+
 /// `processkit doctor`: what containment this host gives, and why (doctor.cpp).
 int doctor(const doctor_options& options);
 

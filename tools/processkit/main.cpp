@@ -11,9 +11,14 @@
 //                                       terminal's stdio; when it exits, times out
 //                                       or processkit gets a signal, its whole tree
 //                                       is killed before processkit exits
+//   processkit supervise [OPTIONS] [--] PROGRAM [ARGS...]
+//                                       run PROGRAM as `run` does, and start it
+//                                       again when it ends (restart policy,
+//                                       backoff, crash storms, a health check)
 // `processkit --help` and `processkit COMMAND --help` describe the options.
 //
-// cli.cpp parses the command line, run.cpp supervises a run, doctor.cpp and
+// cli.cpp parses the command line (cli_values.cpp the option values),
+// run.cpp supervises a run, supervise.cpp restarts one, doctor.cpp and
 // demo.cpp are the other two commands.
 
 #include "cli.hpp"
@@ -42,6 +47,8 @@ int execute(const tool::invocation& what)
             }
             else if constexpr (std::is_same_v<T, tool::run_options>)
                 return tool::run(o);
+            else if constexpr (std::is_same_v<T, tool::supervise_options>)
+                return tool::supervise(o);
             else if constexpr (std::is_same_v<T, tool::doctor_options>)
                 return tool::doctor(o);
             else

@@ -14,6 +14,7 @@
 // library kills and waits for what is left of a tree when its program exits).
 
 #include "commands.hpp"
+#include "run_support.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -71,103 +72,12 @@ command make_command(const run_options& o)
 
 // ---------------------------------------------------------------- signals
 
-// The signals processkit sends on to the tree it runs.
-constexpr int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-
-bool ignored_at_start(int sig)
-{
-    struct sigaction sa;
-    return ::sigaction(sig, nullptr, &sa) == 0 && !(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == SIG_IGN;
-}
-
-// The forwarded signals, from construction on: blocked in the calling thread
-// (and so in every thread it starts later) and read from a signalfd.
-//
-// A SIGHUP ignored by whoever started processkit (nohup) stays ignored, for
-// processkit and the program. The others are received whatever their
-// disposition was, like timeout(1) does (a shell starts background jobs with
-// SIGINT and SIGQUIT ignored): an ignored signal is discarded even while
-// blocked, so they go back to the default action, which blocking keeps from
-// ever running.
-class signal_source
-{
-public:
-    explicit signal_source(asio::io_context& ctx) : fd_(ctx)
-    {
-        sigset_t set;
-        ::sigemptyset(&set);
-        for (int sig : forwarded_signals)
-            if (sig != SIGHUP || !ignored_at_start(SIGHUP))
-                ::sigaddset(&set, sig);
-        ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
-        struct sigaction dfl = {};
-        dfl.sa_handler = SIG_DFL;
-        for (int sig : forwarded_signals)
-            if (::sigismember(&set, sig))
-                ::sigaction(sig, &dfl, nullptr);
-        const int fd = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-        if (fd < 0)
-            throw boost::system::system_error(errno, boost::system::system_category(), "signalfd");
-        fd_.assign(fd);
-    }
-
-    /// Calls `handler(info)` for the next signal; nothing once cancelled.
-    template <class Handler>
-    void async_next(Handler handler)
-    {
-        fd_.async_wait(asio::posix::descriptor_base::wait_read, [this, handler](error_code ec) mutable {
-            if (ec)
-                return;
-            signalfd_siginfo info;
-            const ssize_t n = ::read(fd_.native_handle(), &info, sizeof info);
-            if (n != static_cast<ssize_t>(sizeof info))
-                return async_next(std::move(handler)); // EAGAIN, EINTR: wait again
-            handler(info);
-        });
-    }
-
-    void cancel() { fd_.cancel(); }
-
-private:
-    asio::posix::stream_descriptor fd_;
-};
-
 // Whether `info` is a signal the terminal sent (Ctrl-C, Ctrl-\, a hangup) to
 // its foreground process group, of which the program is a member too: the
 // program got it already, and sending it again would deliver it twice.
 bool program_got_it_from_the_terminal(const signalfd_siginfo& info, int program)
 {
     return info.ssi_code == SI_KERNEL && ::getpgid(program) == ::getpgrp();
-}
-
-// ---------------------------------------------------------------- failures to start
-
-// What went wrong, naming the program but none of its arguments, its
-// environment or its working directory.
-std::string describe_start_failure(const error& e)
-{
-    const diagnostics& d = e.diag();
-    const std::string who = d.program.empty() ? std::string("PROGRAM") : "\"" + d.program + "\"";
-    if (e.code() == errc::program_not_found)
-        return who + ": not found";
-    std::string out = who;
-    if (!d.step.empty())
-        out += ": " + d.step;
-    out += ": " + e.code().message();
-    // These details describe the host or which part of the command is wrong, never a value.
-    if (!d.detail.empty() && (e.code() == errc::unsupported || e.code() == errc::invalid_argument))
-        out += " (" + d.detail + ")";
-    return out;
-}
-
-int start_failure_status(const error& e)
-{
-    if (e.code() == errc::program_not_found)
-        return exit_status::not_found;
-    if (e.diag().step == "execve")
-        return e.code() == boost::system::errc::no_such_file_or_directory ? exit_status::not_found
-                                                                          : exit_status::cannot_run;
-    return exit_status::failure;
 }
 
 // ---------------------------------------------------------------- output relay (--idle-timeout)
@@ -221,33 +131,6 @@ char process_state(int pid)
     const std::size_t paren = stat.rfind(')'); // the name in parentheses may hold anything
     return paren != std::string::npos && paren + 2 < stat.size() ? stat[paren + 2] : 0;
 }
-
-// Reaps the zombies among processkit's children other than `direct` (the
-// program, which the library reaps): members of the tree orphaned and
-// reparented to processkit -- a subreaper, or PID 1 in a container -- that
-// have exited. Without this a long run would pile them up until its
-// teardown. A zombie's pid cannot be reused until it is reaped, so waiting
-// for exactly that pid never touches another process.
-void reap_orphan_zombies(int direct)
-{
-    DIR* tasks = ::opendir("/proc/self/task");
-    if (!tasks)
-        return;
-    while (const dirent* task = ::readdir(tasks))
-    {
-        if (task->d_name[0] == '.')
-            continue;
-        std::ifstream in(std::string("/proc/self/task/") + task->d_name + "/children");
-        int pid;
-        while (in >> pid)
-            if (pid != direct && process_state(pid) == 'Z')
-                (void)::waitpid(pid, nullptr, WNOHANG);
-    }
-    ::closedir(tasks);
-}
-
-// How often orphaned zombies are looked for while a run goes on.
-constexpr std::chrono::seconds orphan_reap_interval{1};
 
 // ---------------------------------------------------------------- supervision
 
@@ -451,6 +334,60 @@ void report_timeout(const run_options& options, nanoseconds duration)
 }
 
 } // namespace
+
+// ---------------------------------------------------------------- shared with supervise (run_support.hpp)
+
+std::string describe_start_failure(const error& e)
+{
+    const diagnostics& d = e.diag();
+    const std::string who = d.program.empty() ? std::string("PROGRAM") : "\"" + d.program + "\"";
+    if (e.code() == errc::program_not_found)
+        return who + ": not found";
+    std::string out = who;
+    if (!d.step.empty())
+        out += ": " + d.step;
+    out += ": " + e.code().message();
+    // These details describe the host or which part of the command is wrong, never a value.
+    if (!d.detail.empty() && (e.code() == errc::unsupported || e.code() == errc::invalid_argument))
+        out += " (" + d.detail + ")";
+    return out;
+}
+
+int start_failure_status(const error& e)
+{
+    if (e.code() == errc::program_not_found)
+        return exit_status::not_found;
+    if (e.diag().step == "execve")
+        return e.code() == boost::system::errc::no_such_file_or_directory ? exit_status::not_found
+                                                                          : exit_status::cannot_run;
+    return exit_status::failure;
+}
+
+// Reaps the zombies among processkit's children other than `direct` (the
+// program, which the library reaps): members of the tree orphaned and
+// reparented to processkit -- a subreaper, or PID 1 in a container -- that
+// have exited. Without this a long run would pile them up until its
+// teardown. A zombie's pid cannot be reused until it is reaped, so waiting
+// for exactly that pid never touches another process.
+void reap_orphan_zombies(int direct)
+{
+    DIR* tasks = ::opendir("/proc/self/task");
+    if (!tasks)
+        return;
+    while (const dirent* task = ::readdir(tasks))
+    {
+        if (task->d_name[0] == '.')
+            continue;
+        std::ifstream in(std::string("/proc/self/task/") + task->d_name + "/children");
+        int pid;
+        while (in >> pid)
+            if (pid != direct && process_state(pid) == 'Z')
+                (void)::waitpid(pid, nullptr, WNOHANG);
+    }
+    ::closedir(tasks);
+}
+
+// ---------------------------------------------------------------- processkit run
 
 int run(const run_options& options)
 {
