@@ -30,7 +30,9 @@
 #include <atomic>
 #include <deque>
 #include <future>
+#include <functional>
 #include <mutex>
+#include <stop_token>
 #include <utility>
 
 namespace boost {
@@ -96,6 +98,16 @@ struct supervisor_impl : std::enable_shared_from_this<supervisor_impl>
                     asio::post(s->strand, [s, terminal] { s->stop_on_strand(terminal, s->opts.stop_grace); });
                 }
             });
+        }
+        if (cmd.cancel_token().stop_requested())
+            (void)machine->on_stop(clock::now(), std::nullopt); // stopped already: nothing runs
+        else if (cmd.cancel_token().stop_possible())
+        {
+            std::weak_ptr<supervisor_impl> weak = shared_from_this();
+            cancel_on_cb.emplace(cmd.cancel_token(), std::function<void()>([weak] {
+                                     if (auto s = weak.lock())
+                                         asio::post(s->strand, [s] { s->stop_on_strand(true, {}); });
+                                 }));
         }
         apply(machine->begin(clock::now()));
     }
@@ -229,15 +241,17 @@ struct supervisor_impl : std::enable_shared_from_this<supervisor_impl>
         command check = *h.cmd;
         if (!check.timeout_value())
             check.timeout(h.interval);
+        ++checks_running;
+        auto on_checked = [self = shared_from_this(), run = generation](error_code ec, process_result r) {
+            --self->checks_running;
+            if (self->done)
+                return self->deliver_completion(); // it waited for this check's tree
+            if (run == self->generation)
+                self->apply(self->machine->on_health(clock::now(), !ec && r.success()));
+        };
         runner.async_capture(
             strand, std::move(check),
-            asio::bind_cancellation_slot(health_signal.slot(),
-                                         asio::bind_executor(strand, [self = shared_from_this(), run = generation](
-                                                                         error_code ec, process_result r) {
-                                             if (run != self->generation || self->done)
-                                                 return;
-                                             self->apply(self->machine->on_health(clock::now(), !ec && r.success()));
-                                         })));
+            asio::bind_cancellation_slot(health_signal.slot(), asio::bind_executor(strand, std::move(on_checked))));
     }
 
     void arm_phase(std::chrono::nanoseconds delay)
@@ -267,10 +281,22 @@ struct supervisor_impl : std::enable_shared_from_this<supervisor_impl>
             else
                 status_copy.state = supervisor_state::finished;
         }
+        cancel_on_cb.reset();
         events_ended = true;
         deliver_event();
+        ended_with.emplace(ec, std::move(outcome));
+        deliver_completion();
+    }
+
+    // A command health check cancelled by complete() still has a tree until
+    // its capture completes: the handler waits for it ("no process left").
+    void deliver_completion()
+    {
+        if (checks_running != 0 || !ended_with || !handler)
+            return;
         auto h = std::move(*handler);
         handler.reset();
+        auto [ec, outcome] = std::move(*ended_with);
         complete_on_own_executor(std::move(h), ex, ec, std::move(outcome));
         work = {};
     }
@@ -367,6 +393,10 @@ struct supervisor_impl : std::enable_shared_from_this<supervisor_impl>
     bool began = false;
     bool done = false;
     std::optional<run_handler> handler;
+    std::optional<std::pair<error_code, supervision_outcome>> ended_with; ///< set by complete()
+    std::size_t checks_running = 0;                                       ///< command health checks not yet completed
+    /// The command's cancel_on token, seen between runs too (a backoff ends at once).
+    std::optional<std::stop_callback<std::function<void()>>> cancel_on_cb;
     asio::any_completion_executor work;
     std::optional<error> invalid_options; ///< what begin() found wrong
 

@@ -369,6 +369,53 @@ BOOST_AUTO_TEST_CASE(the_commands_cancel_on_token_stops_supervision)
     expect_nothing_left(s.started_pids());
 }
 
+BOOST_AUTO_TEST_CASE(cancel_on_during_a_backoff_ends_supervision_at_once)
+{
+    asio::io_context ctx;
+    std::stop_source stop;
+    auto o = quick(pk::restart_policy::always);
+    o.initial_delay = 30s;
+    o.max_delay = 30s;
+    session s(ctx, pk_test::helper_command({"exit", "1"}).cancel_on(stop.get_token()), o);
+    std::chrono::steady_clock::time_point stop_at{};
+    s.on_event = [&](const pk::supervisor_event& e) {
+        if (e.what == ev::restarting)
+        {
+            stop_at = std::chrono::steady_clock::now();
+            stop.request_stop();
+        }
+    };
+    s.run();
+    BOOST_TEST(!s.done->first);
+    BOOST_TEST(s.done->second.reason == pk::stop_reason::stopped);
+    BOOST_TEST(pk_test::ms_since(stop_at) < 1000);
+
+    // Stopped before supervision begins: nothing runs.
+    asio::io_context ctx2;
+    session s2(ctx2, pk_test::helper_command({"sleep", "30000"}).cancel_on(stop.get_token()), quick());
+    s2.run();
+    BOOST_TEST(!s2.done->first);
+    BOOST_TEST(s2.done->second.reason == pk::stop_reason::stopped);
+    BOOST_TEST(s2.done->second.runs == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(the_completion_waits_for_a_running_health_check)
+{
+    // When supervision ends a check is running: its tree must be gone before
+    // the handler runs.
+    asio::io_context ctx;
+    auto o = quick(pk::restart_policy::always);
+    o.health = pk::health_check::of(pk_test::helper_command({"sleep", "5000"}), 300ms, 3);
+    pk::supervisor sup(ctx.get_executor(), pk_test::helper_command({"sleep", "30000"}), o);
+    std::optional<std::vector<int>> children_at_completion;
+    sup.async_run([&](error_code, pk::supervision_outcome) { children_at_completion = pk_test::own_children(); });
+    asio::steady_timer t(ctx, 450ms); // the first check runs from 300 ms to its 300 ms timeout
+    t.async_wait([&](error_code) { sup.stop(0s); });
+    ctx.run_for(30s);
+    BOOST_REQUIRE(children_at_completion.has_value());
+    BOOST_TEST(children_at_completion->empty());
+}
+
 BOOST_AUTO_TEST_CASE(destroying_the_supervisor_stops_it_and_kills_the_tree)
 {
     asio::io_context ctx;

@@ -52,7 +52,7 @@ enum class stop_reason
     restarts_exhausted, ///< a restart was due but `max_restarts` were done
     predicate,          ///< `stop_when` returned true
     gave_up,            ///< `give_up_when` returned true
-    stopped,            ///< `stop()`, the supervisor's destruction, or a cancellation of `async_run`
+    stopped,            ///< `stop()`, the destruction, a cancellation of `async_run`, or the command's `cancel_on`
     unhealthy,          ///< under `restart_policy::never`, the run was killed for failing its health check
 };
 
