@@ -11,6 +11,7 @@
 #   bash bench/run.sh --only 1,3      # some scenarios (7 and 8 run together)
 #   bash bench/run.sh --only 9        # handler latency during live-exit teardown (~20 s, no peers)
 #   bash bench/run.sh --only 3,10     # the composition scenarios (fan-out, pipelines)
+#   bash bench/run.sh --only 11       # 50 supervisors with crashing children on one io_context (~16 s, no peers)
 #   bash bench/run.sh --no-peers      # skip python/node/xargs/parallel
 #
 # Environment: PK_BENCH_BUILD_DIR (default build-bench), PK_BENCH_SIDE (force

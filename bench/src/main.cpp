@@ -1146,6 +1146,262 @@ void scenario_teardown_latency()
         "; timer alone " + sched_summary(lim_t) + ".");
 }
 
+/// Scenario 11's figures per variant beyond the timer's (variant::s).
+struct crash_stats
+{
+    samples restart;           ///< restart lateness (ms), every round pooled
+    std::vector<int> per_loop; ///< restarts each loop scheduled in the window, every round pooled
+    samples cpu, runq;         ///< the io thread's schedstat figures, per round
+    samples start_call;        ///< by hand and the limit: each start call's time on the io thread (ms)
+    int left_behind = 0;       ///< children still there once every loop had ended
+};
+
+std::string per_loop_summary(const crash_stats& st)
+{
+    if (st.per_loop.empty())
+        return "n/a";
+    samples s;
+    for (int x : st.per_loop)
+        s.add(x);
+    return fmt(s.quantile(0), 0) + " / " + fmt(s.median(), 0) + " / " + fmt(s.quantile(1.0), 0);
+}
+
+/// A loop fell far behind the others: fewer than half the median's restarts.
+bool a_loop_starved(const crash_stats& st)
+{
+    if (st.per_loop.empty())
+        return false;
+    samples s;
+    for (int x : st.per_loop)
+        s.add(x);
+    return s.quantile(0) < 0.5 * s.median();
+}
+
+void bind_crash(variant& v, crash_stats& st, std::function<crashloop_result()> run)
+{
+    variant* self = &v;
+    crash_stats* sp = &st;
+    v.fn = [self, sp, run](samples& s) {
+        crashloop_result r = run();
+        s.add(r.late_ms);
+        sp->restart.add(r.restart_late_ms);
+        sp->per_loop.insert(sp->per_loop.end(), r.restarts_per_loop.begin(), r.restarts_per_loop.end());
+        sp->left_behind += r.left_behind;
+        samples t, rs;
+        t.add(r.late_ms);
+        rs.add(r.restart_late_ms);
+        std::cerr << "  [11] " << self->key << " round: ticks=" << r.late_ms.size()
+                  << " max=" << fmt(t.quantile(1.0), 2) << "ms restarts=" << r.restart_late_ms.size();
+        if (!rs.empty())
+            std::cerr << " restart-late p50=" << fmt(rs.median(), 2) << " p99=" << fmt(rs.quantile(0.99), 2)
+                      << " max=" << fmt(rs.quantile(1.0), 2) << "ms";
+        std::cerr << " lead-in max=" << fmt(r.lead_max_ms, 2) << "ms";
+        if (!r.start_call_ms.empty())
+        {
+            samples sc;
+            sc.add(r.start_call_ms);
+            sp->start_call.add(r.start_call_ms);
+            std::cerr << " start-call p50=" << fmt(sc.median(), 2) << " p99=" << fmt(sc.quantile(0.99), 2)
+                      << " max=" << fmt(sc.quantile(1.0), 2) << "ms";
+        }
+        if (r.sched_ok)
+        {
+            sp->cpu.add(r.io_cpu_ms);
+            sp->runq.add(r.io_runq_wait_ms);
+            std::cerr << " io-thread cpu=" << fmt(r.io_cpu_ms, 1) << "ms runq-wait=" << fmt(r.io_runq_wait_ms, 1)
+                      << "ms";
+        }
+        if (r.left_behind)
+            std::cerr << " CHILDREN LEFT BEHIND=" << r.left_behind << " (killed by the bench)";
+        std::cerr << "\n";
+    };
+}
+
+std::string q_cell(const variant& v, const samples& s, double q)
+{
+    if (!v.ok())
+        return cell(&v, unit::msv);
+    return s.empty() ? "n/a" : fmt(s.quantile(q), 2) + " ms";
+}
+
+/// Scenario 11's four judged rows for one mechanism: the supervisors against the kernel limit.
+void crash_rows(const std::string& mech, const variant& ours, const crash_stats& os, const variant& lim,
+                const crash_stats& ls, const crashloop_params& p)
+{
+    struct stat_def
+    {
+        const char* name;
+        bool restart; // restart lateness, else the timer's
+        double q;
+        double target; // <= 0: report only
+    };
+    const stat_def stats[] = {{"timer lateness, max", false, 1.0, 10.0},
+                              {"timer lateness, p99", false, 0.99, 5.0},
+                              {"restart lateness, p99", true, 0.99, 5.0},
+                              {"restart lateness, max", true, 1.0, 0.0}};
+    for (const auto& st : stats)
+    {
+        const samples& mine = st.restart ? os.restart : ours.s;
+        row r;
+        r.num = "11";
+        r.scenario = std::to_string(p.loops) + " supervisors on one io_context, each restarting a crashing " +
+                     "`/bin/false` every " + std::to_string(p.delay_ms) + " ms: " + st.name;
+        r.mech = mech;
+        r.ours = q_cell(ours, mine, st.q);
+        r.limit = q_cell(lim, st.restart ? ls.restart : lim.s, st.q);
+        r.ratio = "—";
+        r.target = st.target > 0 ? "≤ " + fmt(st.target, 0) + " ms" : "(report)";
+        if (st.target > 0 && ours.ok() && !mine.empty())
+            r.verdict = mine.quantile(st.q) <= st.target ? "ok" : "MISS";
+        if (st.restart && a_loop_starved(os))
+            r.verdict = "MISS (a supervisor fell behind)";
+        if (os.left_behind)
+            r.verdict = "MISS (children left behind)";
+        r.bp2 = r.py_run = r.py_async = r.node = "—";
+        g_rows.push_back(r);
+    }
+}
+
+/// "timer max / p99; restart p99 / max" in one cell.
+std::string crash_summary(const variant& v, const crash_stats& st)
+{
+    if (!v.ok())
+        return cell(&v, unit::msv);
+    std::string c = fmt(v.s.quantile(1.0), 2) + " / " + fmt(v.s.quantile(0.99), 2) + " ms";
+    if (!st.restart.empty())
+        c += "; " + fmt(st.restart.quantile(0.99), 2) + " / " + fmt(st.restart.quantile(1.0), 2) + " ms";
+    return c;
+}
+
+void crash_informative_rows(const variant& hand_cg, const crash_stats& hcg, const variant& hand_pg,
+                            const crash_stats& hpg, const variant& lim, const crash_stats& ls, const variant& alone)
+{
+    for (int i = 0; i < 2; ++i)
+    {
+        row r;
+        r.num = "11i";
+        r.scenario = "crash loops — the same loops by hand (runner.start + async_wait + a steady_timer each): "
+                     "timer max / p99; restart lateness p99 / max";
+        r.mech = i == 0 ? "cgroup_v2" : "process_group";
+        r.ours = i == 0 ? crash_summary(hand_cg, hcg) : crash_summary(hand_pg, hpg);
+        r.limit = crash_summary(lim, ls);
+        r.ratio = "—";
+        r.target = "(report)";
+        r.bp2 = r.py_run = r.py_async = r.node = "—";
+        g_rows.push_back(r);
+    }
+    row r;
+    r.num = "11x";
+    r.scenario = "crash loops — limit variant: the same 1 ms timer with no loops, max / p99 / p50";
+    r.mech = r.ours = "—";
+    r.limit = alone.ok() ? fmt(alone.s.quantile(1.0), 2) + " / " + fmt(alone.s.quantile(0.99), 2) + " / " +
+                               fmt(alone.s.median(), 2) + " ms"
+                         : cell(&alone, unit::msv);
+    r.ratio = r.target = "—";
+    r.bp2 = r.py_run = r.py_async = r.node = "—";
+    g_rows.push_back(r);
+}
+
+void crash_log_variant(const variant& v, const crash_stats& st)
+{
+    if (!v.ok())
+        return log_variant("11", v, "ms", 1.0);
+    std::cerr << "  [11] " << v.key << ": ticks=" << v.s.size() << " p50=" << fmt(v.s.median(), 3)
+              << "ms p99=" << fmt(v.s.quantile(0.99), 3) << "ms max=" << fmt(v.s.quantile(1.0), 3) << "ms";
+    if (!st.restart.empty())
+        std::cerr << " restarts=" << st.restart.size() << " restart-late p50=" << fmt(st.restart.median(), 3)
+                  << "ms p99=" << fmt(st.restart.quantile(0.99), 3) << "ms max=" << fmt(st.restart.quantile(1.0), 3)
+                  << "ms per-loop min/median/max=" << per_loop_summary(st);
+    if (!st.cpu.empty())
+        std::cerr << " io-thread per round: cpu median=" << fmt(st.cpu.median(), 1)
+                  << "ms runq-wait median=" << fmt(st.runq.median(), 1) << "ms";
+    std::cerr << "\n";
+}
+
+void crash_notes(const crashloop_params& p, int rounds, const variants& vs, std::map<const variant*, crash_stats>& st)
+{
+    std::string per_variant;
+    for (const variant* v : vs)
+    {
+        const crash_stats& c = st[v];
+        if (!v->ok() || (c.per_loop.empty() && c.cpu.empty()))
+            continue;
+        per_variant += "; " + v->key + ": ";
+        if (!c.per_loop.empty())
+            per_variant += std::to_string(c.restart.size()) + " restarts, per loop and round min / median / max " +
+                           per_loop_summary(c) + ", ";
+        if (!c.start_call.empty())
+            per_variant += "each start call " + fmt(c.start_call.median(), 2) + " ms median, " +
+                           fmt(c.start_call.quantile(0.99), 2) + " ms p99, " + fmt(c.start_call.quantile(1.0), 2) +
+                           " ms max, ";
+        per_variant += c.cpu.empty() ? "schedstat n/a"
+                                     : "io thread cpu " + fmt(c.cpu.median(), 1) + " ms, run-queue wait " +
+                                           fmt(c.runq.median(), 1) + " ms per round";
+        if (c.left_behind)
+            g_notes.push_back("Scenario 11 containment failure: " + v->key + ": " + std::to_string(c.left_behind) +
+                              " children were left once every loop had ended.");
+    }
+    g_notes.push_back(
+        "Scenario 11: " + std::to_string(p.loops) +
+        " crash loops on one io_context run by one thread; each keeps `/bin/false` (exits 1 at once) running, "
+        "restarting it " +
+        std::to_string(p.delay_ms) +
+        " ms after each exit (a supervisor: restart_policy::always, initial_delay = max_delay, multiplier 1, "
+        "through job_runner{mechanism}; its events read with async_next on the same io_context). Loop i's first run "
+        "starts i × " +
+        std::to_string(p.delay_ms) + " / " + std::to_string(p.loops) +
+        " ms in (spread evenly over one delay, as independent services' would be, not in lockstep bursts); " +
+        std::to_string(p.lead_ms) + " ms later a window of " + std::to_string(p.window_ms) +
+        " ms opens, during which a 1 ms steady_timer on the same io_context records its lateness (fixed grid, as in "
+        "scenario 9) and every restart scheduled records its restart lateness: (time the next run was started − "
+        "time the restart was scheduled) − the delay; for a supervisor, the times its `started` and "
+        "`restarting{delay}` events reached their handler. Pooled over " +
+        std::to_string(rounds) +
+        " rounds. After the window every loop is stopped (supervisors: stop(0s)) and no child may be left. The "
+        "limit is the kernel's share, the same loops without processkit: posix_spawn (own process group, "
+        "stdout+stderr on one pipe, stdin /dev/null), a pidfd in an asio::posix::stream_descriptor, "
+        "async_wait(wait_read) → waitid(P_PIDFD) → killpg(SIGKILL) → the pipe read to EOF → a steady_timer for the "
+        "delay. Rows 11i: the same loops by hand on processkit's live processes (what the supervisor adds on top "
+        "of them); 11x: the timer alone. A supervisor row says `MISS (a supervisor fell behind)` when some loop "
+        "scheduled fewer than half the median's restarts in a window" +
+        per_variant + ".");
+}
+
+/// 11: many supervisors with crashing children on one io_context stay
+/// independent: nobody's restarts and teardowns delay another's handlers.
+void scenario_crash_loops()
+{
+    crashloop_params p; // 50 loops, 100 ms, 300 ms lead-in, 1 s window
+    const argv_t crasher{"/bin/false"};
+    const int rounds = scaled(2, 1);
+    variant sup_cg, sup_pg, hand_cg, hand_pg, lim_k, lim_t;
+    std::map<const variant*, crash_stats> st;
+    sup_cg.key = "processkit 50 supervisors (cgroup_v2)";
+    sup_pg.key = "processkit 50 supervisors (process_group)";
+    hand_cg.key = "processkit by hand: runner.start + async_wait + timer (cgroup_v2)";
+    hand_pg.key = "processkit by hand: runner.start + async_wait + timer (process_group)";
+    lim_k.key = "limit: kernel (posix_spawn+setpgroup, pidfd stream_descriptor, waitid, killpg, pipe EOF, timer)";
+    lim_t.key = "limit variant: the same timer, no loops";
+    bind_crash(sup_cg, st[&sup_cg], [=] { return pk::supervised_crash_loops(pk::mech::cgroup, crasher, p); });
+    bind_crash(sup_pg, st[&sup_pg], [=] { return pk::supervised_crash_loops(pk::mech::pgroup, crasher, p); });
+    bind_crash(hand_cg, st[&hand_cg], [=] { return pk::crash_loops_by_hand(pk::mech::cgroup, crasher, p); });
+    bind_crash(hand_pg, st[&hand_pg], [=] { return pk::crash_loops_by_hand(pk::mech::pgroup, crasher, p); });
+    bind_crash(lim_k, st[&lim_k], [=] { return lim::crash_loops_kernel(crasher, p); });
+    bind_crash(lim_t, st[&lim_t], [=] { return lim::crash_timer_alone(p); });
+    for (variant* v : {&sup_cg, &hand_cg})
+        check_mechanisms(*v, pk::mech::cgroup);
+    for (variant* v : {&sup_pg, &hand_pg})
+        check_mechanisms(*v, pk::mech::pgroup);
+    variants vs{&sup_cg, &sup_pg, &hand_cg, &hand_pg, &lim_k, &lim_t};
+    interleave(vs, rounds, 1);
+    for (auto* v : vs)
+        crash_log_variant(*v, st[v]);
+    crash_rows("cgroup_v2", sup_cg, st[&sup_cg], lim_k, st[&lim_k], p);
+    crash_rows("process_group", sup_pg, st[&sup_pg], lim_k, st[&lim_k], p);
+    crash_informative_rows(hand_cg, st[&hand_cg], hand_pg, st[&hand_pg], lim_k, st[&lim_k], lim_t);
+    crash_notes(p, rounds, vs, st);
+}
+
 /// 10: 1 GiB through a three-stage pipeline; the parent reads only the
 /// byte count the last stage prints.
 void scenario_pipeline()
@@ -1296,6 +1552,7 @@ int main(int argc, char** argv)
         {7, "exit latency + memory", scenario_idle},
         {9, "handler latency during live-exit teardown", scenario_teardown_latency},
         {10, "pipeline throughput", scenario_pipeline},
+        {11, "crash loops: 50 supervisors on one io_context", scenario_crash_loops},
     };
     std::int64_t t_all = now_ns();
     for (auto& s : all)

@@ -14,6 +14,7 @@
 #ifndef PK_BENCH_PK_SIDE_HPP
 #define PK_BENCH_PK_SIDE_HPP
 
+#include "crashloop.hpp"
 #include "limit.hpp"
 
 namespace pkb {
@@ -75,6 +76,14 @@ lim::idle_result idle_exitlat(mech mc, const argv_t& idle, int k, const argv_t& 
 /// tick is recorded from then until `window_ms` have passed and every
 /// async_wait has completed (+20 ms).
 lim::lateness_result teardown_lateness(mech m, const argv_t& forker, int n, int lead_ms, int window_ms);
+/// Scenario 11 (crashloop.hpp, pk_supervisor.cpp): `p.loops` supervisors on
+/// one io_context run by this thread, each keeping `crasher` alive through
+/// job_runner{m} (restart_policy::always, a fixed `p.delay_ms` backoff), their
+/// events read on the same io_context; stopped with stop(0s) after the window.
+crashloop_result supervised_crash_loops(mech m, const argv_t& crasher, const crashloop_params& p);
+/// The same loops by hand: job_runner{m}.start(executor, command) +
+/// async_wait + a steady_timer per loop, on one io_context.
+crashloop_result crash_loops_by_hand(mech m, const argv_t& crasher, const crashloop_params& p);
 
 // --- launcher + process_group -----------------------------------------
 /// Interim capture without the runner: a fresh process_group per run,

@@ -27,6 +27,8 @@ std::size_t capture_big(mech, const argv_t&, std::size_t) { runner_missing(); }
 line_stats lines(mech, const argv_t&) { runner_missing(); }
 lim::idle_result idle_exitlat(mech, const argv_t&, int, const argv_t&, int) { runner_missing(); }
 lim::lateness_result teardown_lateness(mech, const argv_t&, int, int, int) { runner_missing(); }
+crashloop_result supervised_crash_loops(mech, const argv_t&, const crashloop_params&) { runner_missing(); }
+crashloop_result crash_loops_by_hand(mech, const argv_t&, const crashloop_params&) { runner_missing(); }
 #endif
 
 #if defined(PKB_STUB_LAUNCHER)
