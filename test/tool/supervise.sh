@@ -33,19 +33,25 @@ expect_count() {
 start_bg() {
   local out=$1 err=$2
   shift 2
+  # Emptied here, not only by the job's own redirections: those run in the
+  # forked job, later, and a caller polling ERR could read the last run's lines.
+  : >"$out"
+  : >"$err"
   "$PROCESSKIT" "$@" >"$out" 2>"$err" </dev/null &
   tool=$!
   started_pids="$started_pids $tool"
 }
 
-# wait_started ERR: waits (5 s at most) for the first "started pid N" line of
-# ERR and writes it to $work/pids as "pid N" (for wait_for_pids).
+# wait_started ERR: waits (30 s at most: CI runs this beside compiles) for
+# the first "started pid N (run 1)" line of ERR and writes it to $work/pids
+# as "pid N" (for wait_for_pids); shows ERR when it never comes.
 wait_started() {
-  local i
-  for ((i = 0; i < 50; i++)); do
-    grep -qs '^processkit: started pid ' "$1" && break
+  local i line='^processkit: started pid [0-9]+ \(run [0-9]+\)$'
+  for ((i = 0; i < 300; i++)); do
+    grep -Eqs "$line" "$1" && break
     sleep 0.1
   done
+  grep -Eqs "$line" "$1" || sed 's/^/    | /' "$1"
   sed -n 's/^processkit: started pid \([0-9]*\) .*/pid \1/p' "$1" | head -1 >>"$work/pids"
 }
 
