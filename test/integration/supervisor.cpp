@@ -237,8 +237,10 @@ BOOST_AUTO_TEST_CASE(a_passing_health_command_keeps_the_child)
 {
     asio::io_context ctx;
     auto o = quick();
-    o.health = pk::health_check::of(pk_test::helper_command({"exit", "0"}), 20ms, 1);
-    session s(ctx, pk_test::helper_command({"sleep", "400"}), o);
+    // A timeout of its own: under a sanitizer a check's spawn can outlast a
+    // short interval, and a check still running at the interval fails.
+    o.health = pk::health_check::of(pk_test::helper_command({"exit", "0"}).timeout(10s), 50ms, 1);
+    session s(ctx, pk_test::helper_command({"sleep", "600"}), o);
     s.run();
     BOOST_TEST(s.done->second.reason == pk::stop_reason::policy_satisfied);
     BOOST_TEST(s.done->second.liveness_kills == 0u);
