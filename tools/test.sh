@@ -9,7 +9,8 @@
 #          compile for Windows and that src/core, src/ops and src/*.cpp include
 #          no OS header (tools/check-portable.sh), build the library, the tool
 #          and the foundation tests with b2 as well (the b2 build is checked,
-#          not every test twice: `bash tools/b2-test.sh` runs them all), then
+#          not every test and example twice: `bash tools/b2-test.sh` builds
+#          them all), then
 #          run every test through CTest;
 #   asan   the whole CTest suite built with -fsanitize=address,undefined (build-asan/);
 #   tsan   the whole CTest suite built with -fsanitize=thread (build-tsan/);
@@ -32,7 +33,7 @@ lane_plain() {
   bash tools/bootstrap.sh &&
     echo "== portable core (tools/check-portable.sh)" &&
     bash tools/check-portable.sh &&
-    bash tools/b2-test.sh example test//unit_error test//integration_process_group test//integration_launcher &&
+    bash tools/b2-test.sh tools/processkit test//unit_error test//integration_process_group test//integration_launcher &&
     echo "== ctest" &&
     ctest --test-dir build --output-on-failure -j2
 }
